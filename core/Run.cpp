@@ -1,0 +1,133 @@
+#include "Run.h"
+
+#include <QJsonArray>
+#include <algorithm>
+
+namespace memoscope {
+
+QString statusName(RunStatus status)
+{
+    switch (status) {
+    case RunStatus::Running:
+        return QStringLiteral("running");
+    case RunStatus::Complete:
+        return QStringLiteral("complete");
+    case RunStatus::Failed:
+        return QStringLiteral("failed");
+    case RunStatus::OutOfMemory:
+        return QStringLiteral("oom");
+    }
+    return QStringLiteral("failed");
+}
+
+RunStatus statusFromName(const QString& name)
+{
+    if (name == QLatin1String("running"))
+        return RunStatus::Running;
+    if (name == QLatin1String("complete"))
+        return RunStatus::Complete;
+    if (name == QLatin1String("oom"))
+        return RunStatus::OutOfMemory;
+    return RunStatus::Failed;
+}
+
+double median(QVector<double> values)
+{
+    if (values.isEmpty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    const int mid = values.size() / 2;
+    return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+namespace {
+    QJsonObject categoryObject(const CategoryBytes& bytes)
+    {
+        QJsonObject json;
+        for (Category category : allCategories())
+            json[categoryName(category)] = double(bytes[int(category)]);
+        return json;
+    }
+
+    CategoryBytes categoryBytes(const QJsonObject& json)
+    {
+        CategoryBytes bytes {};
+        for (Category category : allCategories())
+            bytes[int(category)] = qint64(json.value(categoryName(category)).toDouble());
+        return bytes;
+    }
+
+    QString key(const char* name) { return QString::fromLatin1(name); }
+}
+
+QJsonObject RunMetrics::toJson() const
+{
+    QJsonObject json;
+    json[key("peak_bytes")] = double(peakBytes);
+    json[key("peak_time_ns")] = double(peakTimeNs);
+    json[key("peak_phase")] = phaseName(peakPhase);
+    json[key("peak_layer")] = peakLayer;
+    json[key("peak_op")] = peakOp;
+    json[key("categories_at_peak")] = categoryObject(categoriesAtPeak);
+    json[key("total_allocated_bytes")] = double(totalAllocatedBytes);
+    json[key("event_count")] = double(eventCount);
+    json[key("attributed_fraction")] = attributedFraction;
+    json[key("unmatched_frees")] = double(unmatchedFrees);
+    QJsonArray times;
+    for (double ms : iterationMs)
+        times.append(ms);
+    json[key("iteration_ms")] = times;
+    json[key("iteration_ms_median")] = iterationMsMedian;
+    json[key("rss_peak_bytes")] = double(rssPeakBytes);
+    json[key("threads")] = threads;
+    json[key("libtorch_version")] = libtorchVersion;
+    json[key("traced")] = traced;
+    if (hasOutOfMemory) {
+        QJsonObject oom;
+        oom[key("requested_bytes")] = double(outOfMemory.requestedBytes);
+        oom[key("live_bytes")] = double(outOfMemory.liveBytes);
+        oom[key("limit_bytes")] = double(outOfMemory.limitBytes);
+        oom[key("layer")] = outOfMemory.layer;
+        oom[key("op")] = outOfMemory.op;
+        oom[key("phase")] = phaseName(outOfMemory.phase);
+        oom[key("live_by_category")] = categoryObject(outOfMemory.liveByCategory);
+        json[key("out_of_memory")] = oom;
+    }
+    return json;
+}
+
+RunMetrics RunMetrics::fromJson(const QJsonObject& json)
+{
+    RunMetrics m;
+    m.peakBytes = qint64(json.value(key("peak_bytes")).toDouble());
+    m.peakTimeNs = qint64(json.value(key("peak_time_ns")).toDouble());
+    m.peakPhase = phaseFromName(json.value(key("peak_phase")).toString()).value_or(Phase::Setup);
+    m.peakLayer = json.value(key("peak_layer")).toString();
+    m.peakOp = json.value(key("peak_op")).toString();
+    m.categoriesAtPeak = categoryBytes(json.value(key("categories_at_peak")).toObject());
+    m.totalAllocatedBytes = qint64(json.value(key("total_allocated_bytes")).toDouble());
+    m.eventCount = qint64(json.value(key("event_count")).toDouble());
+    m.attributedFraction = json.value(key("attributed_fraction")).toDouble();
+    m.unmatchedFrees = qint64(json.value(key("unmatched_frees")).toDouble());
+    for (const QJsonValue& value : json.value(key("iteration_ms")).toArray())
+        m.iterationMs.append(value.toDouble());
+    m.iterationMsMedian = json.value(key("iteration_ms_median")).toDouble();
+    m.rssPeakBytes = qint64(json.value(key("rss_peak_bytes")).toDouble());
+    m.threads = json.value(key("threads")).toInt();
+    m.libtorchVersion = json.value(key("libtorch_version")).toString();
+    m.traced = json.value(key("traced")).toBool(true);
+    const QJsonObject oom = json.value(key("out_of_memory")).toObject();
+    m.hasOutOfMemory = !oom.isEmpty();
+    if (m.hasOutOfMemory) {
+        m.outOfMemory.requestedBytes = qint64(oom.value(key("requested_bytes")).toDouble());
+        m.outOfMemory.liveBytes = qint64(oom.value(key("live_bytes")).toDouble());
+        m.outOfMemory.limitBytes = qint64(oom.value(key("limit_bytes")).toDouble());
+        m.outOfMemory.layer = oom.value(key("layer")).toString();
+        m.outOfMemory.op = oom.value(key("op")).toString();
+        m.outOfMemory.phase = phaseFromName(oom.value(key("phase")).toString()).value_or(Phase::Forward);
+        m.outOfMemory.liveByCategory = categoryBytes(oom.value(key("live_by_category")).toObject());
+    }
+    return m;
+}
+
+} // namespace memoscope

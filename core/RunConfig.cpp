@@ -1,0 +1,82 @@
+#include "RunConfig.h"
+
+#include <QJsonArray>
+
+namespace memoscope {
+
+QString modeName(RunMode mode)
+{
+    return mode == RunMode::Train ? QStringLiteral("train") : QStringLiteral("inference");
+}
+
+QString optimizerName(OptimizerKind kind)
+{
+    return kind == OptimizerKind::Adam ? QStringLiteral("adam") : QStringLiteral("sgd");
+}
+
+bool parseMode(const QString& text, RunMode* mode)
+{
+    if (text == QLatin1String("inference"))
+        *mode = RunMode::Inference;
+    else if (text == QLatin1String("train"))
+        *mode = RunMode::Train;
+    else
+        return false;
+    return true;
+}
+
+bool parseOptimizer(const QString& text, OptimizerKind* kind)
+{
+    if (text == QLatin1String("sgd"))
+        *kind = OptimizerKind::Sgd;
+    else if (text == QLatin1String("adam"))
+        *kind = OptimizerKind::Adam;
+    else
+        return false;
+    return true;
+}
+
+QJsonObject RunConfig::toJson() const
+{
+    QJsonObject json;
+    json[QStringLiteral("model")] = modelPath;
+    json[QStringLiteral("inputs")] = QJsonArray::fromStringList(inputs);
+    if (!labels.isEmpty())
+        json[QStringLiteral("labels")] = labels;
+    json[QStringLiteral("mode")] = modeName(mode);
+    if (mode == RunMode::Train) {
+        json[QStringLiteral("optimizer")] = optimizerName(optimizer);
+        json[QStringLiteral("learning_rate")] = learningRate;
+    }
+    json[QStringLiteral("iterations")] = iterations;
+    json[QStringLiteral("warmup")] = warmup;
+    if (memoryLimitBytes > 0)
+        json[QStringLiteral("memory_limit_bytes")] = double(memoryLimitBytes);
+    json[QStringLiteral("trace")] = trace;
+    if (threads > 0)
+        json[QStringLiteral("threads")] = threads;
+    if (!name.isEmpty())
+        json[QStringLiteral("name")] = name;
+    return json;
+}
+
+RunConfig RunConfig::fromJson(const QJsonObject& json)
+{
+    RunConfig config;
+    config.modelPath = json.value(QStringLiteral("model")).toString();
+    for (const QJsonValue& value : json.value(QStringLiteral("inputs")).toArray())
+        config.inputs << value.toString();
+    config.labels = json.value(QStringLiteral("labels")).toString();
+    parseMode(json.value(QStringLiteral("mode")).toString(), &config.mode);
+    parseOptimizer(json.value(QStringLiteral("optimizer")).toString(QStringLiteral("sgd")), &config.optimizer);
+    config.learningRate = json.value(QStringLiteral("learning_rate")).toDouble(config.learningRate);
+    config.iterations = json.value(QStringLiteral("iterations")).toInt(config.iterations);
+    config.warmup = json.value(QStringLiteral("warmup")).toInt(config.warmup);
+    config.memoryLimitBytes = qint64(json.value(QStringLiteral("memory_limit_bytes")).toDouble(0));
+    config.trace = json.value(QStringLiteral("trace")).toBool(true);
+    config.threads = json.value(QStringLiteral("threads")).toInt(0);
+    config.name = json.value(QStringLiteral("name")).toString();
+    return config;
+}
+
+} // namespace memoscope

@@ -1,0 +1,37 @@
+#pragma once
+// How a run was asked for: the model, its inputs and the step to measure. Stored with every run as JSON so
+// that a run can be repeated exactly.
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+namespace memoscope {
+
+enum class RunMode { Inference, Train };
+enum class OptimizerKind { Sgd, Adam };
+
+struct RunConfig {
+    QString modelPath;
+    QStringList inputs; // one spec per model input, see InputSpec
+    QString labels; // a spec or file for cross-entropy labels; empty: the loss is the mean of the output
+    RunMode mode = RunMode::Inference;
+    OptimizerKind optimizer = OptimizerKind::Sgd;
+    double learningRate = 0.01;
+    int iterations = 3;
+    int warmup = 1;
+    qint64 memoryLimitBytes = 0; // 0: no limit
+    bool trace = true; // false: the same iterations with no instrumentation, to measure overhead
+    int threads = 0; // intra-op threads; 0: LibTorch's default
+    QString name;
+
+    QJsonObject toJson() const;
+    static RunConfig fromJson(const QJsonObject& json);
+};
+
+QString modeName(RunMode mode);
+QString optimizerName(OptimizerKind kind);
+bool parseMode(const QString& text, RunMode* mode);
+bool parseOptimizer(const QString& text, OptimizerKind* kind);
+
+} // namespace memoscope

@@ -1,0 +1,130 @@
+#include "Schema.h"
+
+#include "Sqlite.h"
+
+#include <QString>
+#include <iterator>
+
+namespace memoscope {
+
+namespace {
+    // Version 1: the first release. Events, layers and ops are keyed by (run_id, ...) WITHOUT ROWID so a run's
+    // rows are stored together and load in one range scan.
+    const char* const migration1 = R"sql(
+CREATE TABLE models(
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    file_bytes INTEGER NOT NULL,
+    param_count INTEGER NOT NULL,
+    param_bytes INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    UNIQUE(path, sha256));
+CREATE TABLE runs(
+    id INTEGER PRIMARY KEY,
+    model_id INTEGER NOT NULL REFERENCES models(id),
+    name TEXT,
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL CHECK(status IN ('running', 'complete', 'failed', 'oom')),
+    error TEXT,
+    config_json TEXT NOT NULL,
+    metrics_json TEXT,
+    peak_bytes INTEGER,
+    iteration_ms_median REAL,
+    event_count INTEGER);
+CREATE TABLE layers(
+    run_id INTEGER NOT NULL,
+    layer_id INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    type TEXT NOT NULL,
+    parent_id INTEGER NOT NULL,
+    depth INTEGER NOT NULL,
+    param_count INTEGER NOT NULL,
+    param_bytes INTEGER NOT NULL,
+    pseudo INTEGER NOT NULL,
+    PRIMARY KEY(run_id, layer_id)) WITHOUT ROWID;
+CREATE TABLE layer_stats(
+    run_id INTEGER NOT NULL,
+    layer_id INTEGER NOT NULL,
+    allocated_bytes INTEGER NOT NULL,
+    peak_contribution_bytes INTEGER NOT NULL,
+    activation_bytes INTEGER NOT NULL,
+    forward_ns INTEGER NOT NULL,
+    backward_ns INTEGER NOT NULL,
+    PRIMARY KEY(run_id, layer_id)) WITHOUT ROWID;
+CREATE TABLE ops(
+    run_id INTEGER NOT NULL,
+    op_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY(run_id, op_id)) WITHOUT ROWID;
+CREATE TABLE events(
+    run_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    t_ns INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    alloc_id INTEGER NOT NULL,
+    op_id INTEGER NOT NULL,
+    layer_id INTEGER NOT NULL,
+    phase INTEGER NOT NULL,
+    category INTEGER NOT NULL,
+    PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
+CREATE INDEX runs_by_model ON runs(model_id);
+)sql";
+
+    // Version 2: phase and op spans for the timeline's bands and tooltips, and the worker process's identity
+    // so that a run whose process died can be told from one still running.
+    const char* const migration2 = R"sql(
+ALTER TABLE runs ADD COLUMN worker_pid INTEGER;
+ALTER TABLE runs ADD COLUMN worker_host TEXT;
+ALTER TABLE runs ADD COLUMN worker_start INTEGER;
+CREATE TABLE phase_spans(
+    run_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    phase INTEGER NOT NULL,
+    iteration INTEGER NOT NULL,
+    start_ns INTEGER NOT NULL,
+    end_ns INTEGER NOT NULL,
+    PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
+CREATE TABLE op_spans(
+    run_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    op_id INTEGER NOT NULL,
+    layer_id INTEGER NOT NULL,
+    phase INTEGER NOT NULL,
+    start_ns INTEGER NOT NULL,
+    end_ns INTEGER NOT NULL,
+    PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
+)sql";
+
+    const char* const migrations[] = { migration1, migration2 };
+}
+
+int latestSchemaVersion() { return int(std::size(migrations)); }
+
+int schemaVersion(Database& db)
+{
+    Statement query(db.handle(), "PRAGMA user_version");
+    return query.step() ? int(query.int64(0)) : 0;
+}
+
+void migrate(Database& db, int target)
+{
+    if (target < 0)
+        target = latestSchemaVersion();
+    const int current = schemaVersion(db);
+    if (current > latestSchemaVersion())
+        throw StoreError(QStringLiteral("the run database %1 has schema version %2, newer than this Memoscope "
+                                        "understands (%3); use a newer Memoscope or another --db file")
+                             .arg(db.path())
+                             .arg(current)
+                             .arg(latestSchemaVersion()));
+    for (int version = current + 1; version <= target; ++version) {
+        Transaction transaction(db);
+        db.exec(migrations[version - 1]);
+        db.exec(QStringLiteral("PRAGMA user_version = %1").arg(version));
+        transaction.commit();
+    }
+}
+
+} // namespace memoscope

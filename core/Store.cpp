@@ -1,0 +1,225 @@
+#include "Store.h"
+
+#include "ProcessIdentity.h"
+#include "Schema.h"
+#include "Sqlite.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QStandardPaths>
+
+namespace memoscope {
+
+namespace {
+    QString now() { return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs); }
+
+    QString toJsonText(const QJsonObject& json)
+    {
+        return QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Compact));
+    }
+
+    QJsonObject fromJsonText(const QString& text)
+    {
+        return QJsonDocument::fromJson(text.toUtf8()).object();
+    }
+
+    const char* const summaryColumns = "r.id, r.model_id, m.path, r.name, r.created_at, r.finished_at, r.status, "
+                                       "r.error, r.config_json, r.peak_bytes, r.iteration_ms_median, r.event_count "
+                                       "FROM runs r JOIN models m ON m.id = r.model_id ";
+
+    RunSummary readSummary(const Statement& row)
+    {
+        RunSummary summary;
+        summary.id = row.int64(0);
+        summary.modelId = row.int64(1);
+        summary.modelPath = row.text(2);
+        summary.name = row.text(3);
+        summary.createdAt = QDateTime::fromString(row.text(4), Qt::ISODateWithMs);
+        summary.finishedAt = QDateTime::fromString(row.text(5), Qt::ISODateWithMs);
+        summary.status = statusFromName(row.text(6));
+        summary.error = row.text(7);
+        summary.config = RunConfig::fromJson(fromJsonText(row.text(8)));
+        summary.peakBytes = row.int64(9);
+        summary.iterationMsMedian = row.real(10);
+        summary.eventCount = row.int64(11);
+        return summary;
+    }
+}
+
+Store::Store(const QString& path)
+{
+    const QFileInfo info(path);
+    if (!info.absoluteDir().exists() && !QDir().mkpath(info.absolutePath()))
+        throw StoreError(QStringLiteral("cannot create the folder %1 for the run database").arg(info.absolutePath()));
+    m_db = std::make_unique<Database>(path);
+    m_db->exec("PRAGMA journal_mode=WAL");
+    m_db->exec("PRAGMA synchronous=NORMAL");
+    m_db->exec("PRAGMA foreign_keys=ON");
+    migrate(*m_db);
+}
+
+Store::~Store() = default;
+
+QString Store::defaultPath()
+{
+    QString folder = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
+    if (folder.isEmpty())
+        folder = QDir::homePath() + QStringLiteral("/.local/share");
+    return folder + QStringLiteral("/memoscope/runs.sqlite");
+}
+
+QString Store::path() const { return m_db->path(); }
+
+qint64 Store::recordModel(const ModelInfo& model)
+{
+    Statement find(m_db->handle(), "SELECT id FROM models WHERE path = ? AND sha256 = ?");
+    find.bind(1, model.path).bind(2, model.sha256);
+    if (find.step())
+        return find.int64(0);
+    Statement insert(m_db->handle(),
+        "INSERT INTO models(path, sha256, file_bytes, param_count, param_bytes, first_seen) VALUES(?,?,?,?,?,?)");
+    insert.bind(1, model.path).bind(2, model.sha256).bind(3, model.fileBytes).bind(4, model.paramCount);
+    insert.bind(5, model.paramBytes).bind(6, now());
+    insert.run();
+    return m_db->lastInsertId();
+}
+
+std::optional<ModelInfo> Store::model(qint64 modelId)
+{
+    Statement query(m_db->handle(),
+        "SELECT id, path, sha256, file_bytes, param_count, param_bytes FROM models WHERE id = ?");
+    query.bind(1, modelId);
+    if (!query.step())
+        return std::nullopt;
+    ModelInfo model;
+    model.id = query.int64(0);
+    model.path = query.text(1);
+    model.sha256 = query.text(2);
+    model.fileBytes = query.int64(3);
+    model.paramCount = query.int64(4);
+    model.paramBytes = query.int64(5);
+    return model;
+}
+
+qint64 Store::beginRun(qint64 modelId, const RunConfig& config)
+{
+    const ProcessIdentity self = ProcessIdentity::current();
+    Statement insert(m_db->handle(),
+        "INSERT INTO runs(model_id, name, created_at, status, config_json, worker_pid, worker_host, worker_start) "
+        "VALUES(?, ?, ?, 'running', ?, ?, ?, ?)");
+    insert.bind(1, modelId).bind(2, config.name.isEmpty() ? QString() : config.name).bind(3, now());
+    insert.bind(4, toJsonText(config.toJson())).bind(5, self.pid).bind(6, self.host).bind(7, self.startTicks);
+    insert.run();
+    return m_db->lastInsertId();
+}
+
+void Store::finishRun(qint64 runId, RunStatus status, const QString& error, const RunMetrics& metrics)
+{
+    Statement update(m_db->handle(),
+        "UPDATE runs SET status = ?, error = ?, finished_at = ?, metrics_json = ?, peak_bytes = ?, "
+        "iteration_ms_median = ?, event_count = ? WHERE id = ?");
+    update.bind(1, statusName(status)).bind(2, error.isEmpty() ? QString() : error).bind(3, now());
+    update.bind(4, toJsonText(metrics.toJson())).bind(5, metrics.peakBytes).bind(6, metrics.iterationMsMedian);
+    update.bind(7, metrics.eventCount).bind(8, runId);
+    update.run();
+}
+
+void Store::markFailed(qint64 runId, const QString& error)
+{
+    Statement update(m_db->handle(),
+        "UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running'");
+    update.bind(1, error).bind(2, now()).bind(3, runId);
+    update.run();
+}
+
+int Store::reapAbandonedRuns()
+{
+    QVector<qint64> abandoned;
+    {
+        Statement query(m_db->handle(),
+            "SELECT id, worker_pid, worker_host, worker_start FROM runs WHERE status = 'running'");
+        while (query.step()) {
+            ProcessIdentity owner;
+            owner.pid = query.int64(1);
+            owner.host = query.text(2);
+            owner.startTicks = query.int64(3);
+            if (query.isNull(1) || !owner.mayBeAlive())
+                abandoned << query.int64(0);
+        }
+    }
+    for (qint64 runId : abandoned)
+        markFailed(runId, QStringLiteral("the profiling process ended before the run finished (crash or kill)"));
+    return int(abandoned.size());
+}
+
+QVector<RunSummary> Store::runs()
+{
+    reapAbandonedRuns();
+    QVector<RunSummary> result;
+    Statement query(m_db->handle(), (QByteArray("SELECT ") + summaryColumns + "ORDER BY r.id DESC").constData());
+    while (query.step())
+        result << readSummary(query);
+    return result;
+}
+
+std::optional<RunSummary> Store::run(qint64 runId)
+{
+    reapAbandonedRuns();
+    Statement query(m_db->handle(), (QByteArray("SELECT ") + summaryColumns + "WHERE r.id = ?").constData());
+    query.bind(1, runId);
+    if (!query.step())
+        return std::nullopt;
+    return readSummary(query);
+}
+
+std::optional<qint64> Store::latestRunOfModel(const QString& modelPath)
+{
+    Statement query(m_db->handle(),
+        "SELECT r.id FROM runs r JOIN models m ON m.id = r.model_id WHERE m.path = ? ORDER BY r.id DESC LIMIT 1");
+    query.bind(1, modelPath);
+    if (!query.step())
+        return std::nullopt;
+    return query.int64(0);
+}
+
+std::optional<StoredRun> Store::load(qint64 runId, bool withEvents)
+{
+    const std::optional<RunSummary> summary = run(runId);
+    if (!summary)
+        return std::nullopt;
+    StoredRun stored;
+    stored.summary = *summary;
+    stored.model = model(summary->modelId).value_or(ModelInfo {});
+    Statement metrics(m_db->handle(), "SELECT metrics_json FROM runs WHERE id = ?");
+    metrics.bind(1, runId);
+    if (metrics.step())
+        stored.metrics = RunMetrics::fromJson(fromJsonText(metrics.text(0)));
+    loadTrace(runId, withEvents, &stored);
+    return stored;
+}
+
+void Store::renameRun(qint64 runId, const QString& name)
+{
+    Statement update(m_db->handle(), "UPDATE runs SET name = ? WHERE id = ?");
+    update.bind(1, name).bind(2, runId);
+    update.run();
+}
+
+bool Store::deleteRun(qint64 runId)
+{
+    Transaction transaction(*m_db);
+    for (const char* table : { "events", "layers", "layer_stats", "ops", "phase_spans", "op_spans" }) {
+        Statement remove(m_db->handle(), (QByteArray("DELETE FROM ") + table + " WHERE run_id = ?").constData());
+        remove.bind(1, runId);
+        remove.run();
+    }
+    Statement remove(m_db->handle(), "DELETE FROM runs WHERE id = ?");
+    remove.bind(1, runId);
+    remove.run();
+    const bool existed = m_db->changes() > 0;
+    transaction.commit();
+    return existed;
+}
+
+} // namespace memoscope
