@@ -1,0 +1,219 @@
+#include "Profiler.h"
+
+#include "AllocationRecorder.h"
+#include "ProfileError.h"
+#include "StepRunner.h"
+#include "core/Analysis.h"
+#include "core/Store.h"
+
+#include <torch/csrc/jit/runtime/graph_executor.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <QElapsedTimer>
+#include <dlfcn.h>
+#include <QFile>
+#include <unordered_set>
+
+namespace memoscope {
+
+QString libtorchVersion() { return QStringLiteral(TORCH_VERSION); }
+
+QString stageName(ProfileProgress::Stage stage)
+{
+    switch (stage) {
+    case ProfileProgress::Stage::Started:
+        return QStringLiteral("started");
+    case ProfileProgress::Stage::Warmup:
+        return QStringLiteral("warmup");
+    case ProfileProgress::Stage::Measuring:
+        return QStringLiteral("measuring");
+    case ProfileProgress::Stage::Saving:
+        return QStringLiteral("saving");
+    }
+    return QString();
+}
+
+namespace {
+    // The kernel's high-water mark of this process's resident memory.
+    qint64 peakResidentBytes()
+    {
+        QFile status(QStringLiteral("/proc/self/status"));
+        if (!status.open(QIODevice::ReadOnly))
+            return 0;
+        for (const QByteArray& line : status.readAll().split('\n'))
+            if (line.startsWith("VmHWM:"))
+                return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
+        return 0;
+    }
+
+    // LibTorch's thread setting does not reach OpenBLAS, whose own pool otherwise keeps one spinning thread
+    // per core beside the run (measured: it skews timings on a 2-core machine). OpenBLAS is found at run time
+    // because which BLAS libblas.so.3 points to is the system's choice.
+    void setBlasThreads(int threads)
+    {
+        using SetThreads = void (*)(int);
+        if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+            set(threads);
+    }
+
+    void validate(const RunConfig& config)
+    {
+        if (config.iterations < 1)
+            throw ProfileError(ExitBadInput, QStringLiteral("--iterations must be at least 1"));
+        if (config.warmup < 0)
+            throw ProfileError(ExitBadInput, QStringLiteral("--warmup must not be negative"));
+        if (config.memoryLimitBytes < 0)
+            throw ProfileError(ExitBadInput, QStringLiteral("--memory-limit must be a positive number of bytes"));
+        if (!config.labels.isEmpty() && config.mode != RunMode::Train)
+            throw ProfileError(ExitBadInput, QStringLiteral("--labels only make sense with --mode train"));
+    }
+
+    // What exists before the first measured iteration: the model's parameters and buffers, the optimizer
+    // state made during warm-up, and tensors read from input files.
+    void recordSetup(AllocationRecorder& recorder, const TorchModel& model, const StepRunner& runner,
+        const InputFactory& inputs)
+    {
+        std::unordered_set<void*> seen;
+        auto add = [&](const at::Tensor& tensor, Category category, qint32 layer) {
+            if (tensor.defined() && seen.insert(storageAddress(tensor)).second)
+                recorder.addSetupTensor(storageAddress(tensor), storageBytes(tensor), category, layer);
+        };
+        for (const OwnedTensor& owned : model.stateTensors)
+            add(owned.tensor, Category::Parameter, owned.layerId);
+        for (const OwnedTensor& owned : runner.optimizerState())
+            add(owned.tensor, Category::OptimizerState, owned.layerId);
+        for (const at::Tensor& tensor : inputs.fileTensors())
+            add(tensor, Category::Input, -1);
+    }
+
+    class Session {
+    public:
+        Session(const RunConfig& config, Store& store, const ProgressCallback& progress)
+            : m_config(config)
+            , m_store(store)
+            , m_progress(progress)
+        {
+        }
+
+        ProfileOutcome run();
+
+    private:
+        void report(ProfileProgress::Stage stage, int iteration, int total)
+        {
+            if (m_progress)
+                m_progress(ProfileProgress { stage, m_runId, iteration, total });
+        }
+        void store(RunStatus status, const QString& error, const RunTrace& trace);
+        // The recorded trace; an untraced run keeps the layer tree so it still shows parameters per layer.
+        RunTrace takeTrace(const TorchModel& model)
+        {
+            if (m_recording)
+                return m_recorder.finish();
+            RunTrace layersOnly;
+            layersOnly.layers = model.layers.layers();
+            return layersOnly;
+        }
+
+        const RunConfig& m_config;
+        Store& m_store;
+        const ProgressCallback& m_progress;
+        AllocationRecorder& m_recorder = AllocationRecorder::instance();
+        bool m_recording = false;
+        qint64 m_runId = -1;
+        RunMetrics m_metrics;
+    };
+
+    ProfileOutcome Session::run()
+    {
+        ProfileOutcome outcome;
+        validate(m_config);
+        if (m_config.trace || m_config.memoryLimitBytes > 0)
+            m_recorder.install(); // before loading, so the model's own tensors count against the limit
+        if (m_config.threads > 0) {
+            at::set_num_threads(m_config.threads);
+            setBlasThreads(m_config.threads);
+        }
+        torch::manual_seed(0);
+        // The graph executor's optimizations fuse a training graph into one differentiable node, hiding which
+        // layer each backward allocation belongs to. Without them TorchScript runs op by op, as eager PyTorch.
+        torch::jit::setGraphExecutorOptimize(false);
+
+        InputFactory inputs(m_config.inputs, m_config.labels);
+        TorchModel model = TorchModel::load(m_config.modelPath);
+        m_runId = m_store.beginRun(m_store.recordModel(model.info), m_config);
+        outcome.runId = m_runId;
+        report(ProfileProgress::Stage::Started, 0, 0);
+
+        m_metrics.threads = at::get_num_threads();
+        m_metrics.libtorchVersion = libtorchVersion();
+        m_metrics.traced = m_config.trace;
+        try {
+            StepRunner runner(model, inputs, m_config);
+            const qint32 lossLayer = runner.training()
+                ? model.layers.addPseudo(QStringLiteral("<loss>"),
+                    m_config.labels.isEmpty() ? QStringLiteral("mean") : QStringLiteral("cross_entropy"))
+                : -1;
+            m_recorder.setMemoryLimit(m_config.memoryLimitBytes);
+            const int total = m_config.warmup + m_config.iterations;
+            for (int i = 0; i < total; ++i) {
+                const bool measured = i >= m_config.warmup;
+                if (measured && m_config.trace && !m_recording) {
+                    m_recorder.begin(&model.layers, lossLayer);
+                    m_recording = true;
+                    recordSetup(m_recorder, model, runner, inputs);
+                }
+                if (measured)
+                    report(ProfileProgress::Stage::Measuring, i - m_config.warmup + 1, m_config.iterations);
+                else
+                    report(ProfileProgress::Stage::Warmup, i + 1, m_config.warmup);
+                QElapsedTimer timer;
+                timer.start();
+                runner.runIteration(measured ? i - m_config.warmup : i, m_recording ? &m_recorder : nullptr);
+                if (measured)
+                    m_metrics.iterationMs << double(timer.nsecsElapsed()) / 1e6;
+            }
+            m_recorder.setMemoryLimit(0);
+            report(ProfileProgress::Stage::Saving, 0, 0);
+            store(RunStatus::Complete, QString(), takeTrace(model));
+            return outcome;
+        } catch (const ProfileError& error) {
+            m_recorder.setMemoryLimit(0);
+            if (error.code() == ExitOutOfMemory) {
+                m_metrics.hasOutOfMemory = true;
+                if (m_recording)
+                    m_recorder.endIteration(model.module.is_training());
+                m_metrics.outOfMemory = m_recorder.outOfMemoryMoment();
+            }
+            store(error.code() == ExitOutOfMemory ? RunStatus::OutOfMemory : RunStatus::Failed, error.message(),
+                takeTrace(model));
+            outcome.exitCode = error.code();
+            outcome.message = error.message();
+            return outcome;
+        }
+    }
+
+    void Session::store(RunStatus status, const QString& error, const RunTrace& trace)
+    {
+        m_metrics.iterationMsMedian = median(m_metrics.iterationMs);
+        m_metrics.rssPeakBytes = peakResidentBytes();
+        const RunAnalysis analysis = analyzeTrace(trace);
+        if (m_recording) {
+            m_metrics.unmatchedFrees = m_recorder.unmatchedFrees();
+            applyAnalysis(trace, analysis, &m_metrics);
+        }
+        m_store.saveTrace(m_runId, trace, analysis.layerStats);
+        m_store.finishRun(m_runId, status, error, m_metrics);
+    }
+}
+
+ProfileOutcome profileModel(const RunConfig& config, Store& store, const ProgressCallback& progress)
+{
+    try {
+        return Session(config, store, progress).run();
+    } catch (const ProfileError& error) {
+        return ProfileOutcome { error.code(), -1, error.message() };
+    }
+}
+
+} // namespace memoscope

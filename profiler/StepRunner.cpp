@@ -1,0 +1,193 @@
+#include "StepRunner.h"
+
+#include "AllocationRecorder.h"
+#include "ProfileError.h"
+
+#include <torch/torch.h>
+
+namespace memoscope {
+
+void collectTensors(const torch::jit::IValue& value, std::vector<at::Tensor>* tensors)
+{
+    if (value.isTensor()) {
+        tensors->push_back(value.toTensor());
+    } else if (value.isTuple()) {
+        for (const auto& element : value.toTupleRef().elements())
+            collectTensors(element, tensors);
+    } else if (value.isList()) {
+        for (const auto& element : value.toListRef())
+            collectTensors(element, tensors);
+    } else if (value.isGenericDict()) {
+        for (const auto& entry : value.toGenericDict())
+            collectTensors(entry.value(), tensors);
+    }
+}
+
+namespace {
+    std::vector<std::pair<void*, qint32>> storagesOf(const std::vector<OwnedTensor>& tensors)
+    {
+        std::vector<std::pair<void*, qint32>> storages;
+        for (const OwnedTensor& owned : tensors)
+            if (owned.tensor.defined())
+                storages.emplace_back(storageAddress(owned.tensor), owned.layerId);
+        return storages;
+    }
+}
+
+StepRunner::StepRunner(TorchModel& model, const InputFactory& inputs, const RunConfig& config)
+    : m_model(model)
+    , m_inputs(inputs)
+    , m_config(config)
+{
+    m_model.module.train(training());
+    if (!training())
+        return;
+    std::vector<at::Tensor> parameters;
+    for (const OwnedTensor& owned : m_model.parameters)
+        if (owned.tensor.requires_grad())
+            parameters.push_back(owned.tensor);
+    if (parameters.empty())
+        throw ProfileError(ExitBadInput,
+            QStringLiteral("the model has no trainable parameters, so --mode train has nothing to train; "
+                           "use --mode inference"));
+    if (m_config.optimizer == OptimizerKind::Adam)
+        m_optimizer = std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(m_config.learningRate));
+    else
+        m_optimizer = std::make_unique<torch::optim::SGD>(
+            parameters, torch::optim::SGDOptions(m_config.learningRate).momentum(0.9));
+}
+
+std::vector<OwnedTensor> StepRunner::optimizerState() const
+{
+    std::vector<OwnedTensor> state;
+    if (!m_optimizer)
+        return state;
+    for (const auto& [key, paramState] : m_optimizer->state()) {
+        const auto owner = m_model.layerOfParameter.find(key);
+        const qint32 layer = owner == m_model.layerOfParameter.end() ? -1 : owner->second;
+        if (const auto* sgd = dynamic_cast<const torch::optim::SGDParamState*>(paramState.get())) {
+            state.push_back(OwnedTensor { sgd->momentum_buffer(), layer });
+        } else if (const auto* adam = dynamic_cast<const torch::optim::AdamParamState*>(paramState.get())) {
+            state.push_back(OwnedTensor { adam->exp_avg(), layer });
+            state.push_back(OwnedTensor { adam->exp_avg_sq(), layer });
+            state.push_back(OwnedTensor { adam->max_exp_avg_sq(), layer });
+        }
+    }
+    return state;
+}
+
+at::Tensor StepRunner::lossOf(const torch::jit::IValue& output, const at::Tensor& labels) const
+{
+    std::vector<at::Tensor> tensors;
+    collectTensors(output, &tensors);
+    if (tensors.empty() || !tensors.front().is_floating_point())
+        throw ProfileError(ExitBadInput,
+            QStringLiteral("the model's output has no floating-point tensor to compute a training loss from"));
+    const at::Tensor& logits = tensors.front();
+    if (!labels.defined())
+        return logits.mean();
+    // Logits [N, C] with labels [N], or [N, T, C] with [N, T] (a language model): flatten all but the classes.
+    if (logits.dim() != labels.dim() + 1 || logits.sizes().slice(0, labels.dim()) != labels.sizes())
+        throw ProfileError(ExitBadInput,
+            QStringLiteral("labels of shape %1 do not fit the model's output of shape %2: cross-entropy needs "
+                           "labels shaped like the output without its last (class) dimension")
+                .arg(QString::fromStdString(c10::str(labels.sizes())), QString::fromStdString(c10::str(logits.sizes()))));
+    const int64_t classes = logits.size(-1);
+    return at::cross_entropy_loss(logits.reshape({ -1, classes }), labels.reshape({ -1 }).to(at::kLong));
+}
+
+void StepRunner::runIteration(int iteration, AllocationRecorder* recorder)
+{
+    try {
+        step(iteration, recorder);
+        m_stepSucceeded = true;
+        return;
+    } catch (const ProfileError& error) {
+        if (error.code() != ExitBadInput || !m_stepSucceeded)
+            throw;
+        throw ProfileError(ExitModelFailed, error.message());
+    } catch (const std::exception& error) {
+        if (AllocationRecorder::instance().hitMemoryLimit())
+            throw ProfileError(ExitOutOfMemory,
+                QStringLiteral("out of memory: the run reached --memory-limit %1 bytes in the %2 phase")
+                    .arg(m_config.memoryLimitBytes)
+                    .arg(phaseName(m_phase)));
+        const QString reason = shortTorchMessage(error);
+        if (!m_stepSucceeded && m_phase == Phase::Forward)
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("the model's first forward pass failed with inputs %1: %2. Check that there is one "
+                               "--input per model input, with the shape and type the model expects")
+                    .arg(m_inputs.describe(), reason));
+        if (!m_stepSucceeded)
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("the first %1 step failed: %2").arg(phaseName(m_phase), reason));
+        throw ProfileError(ExitModelFailed,
+            QStringLiteral("the model failed in iteration %1, %2 phase: %3")
+                .arg(iteration + 1)
+                .arg(phaseName(m_phase), reason));
+    }
+}
+
+void StepRunner::step(int iteration, AllocationRecorder* recorder)
+{
+    auto enter = [&](Phase phase) {
+        m_phase = phase;
+        if (recorder)
+            recorder->setPhase(phase, iteration);
+    };
+    // Everything this iteration makes is released when this scope ends, as a training loop would.
+    {
+        enter(Phase::Input);
+        std::vector<torch::jit::IValue> inputs = m_inputs.makeInputs();
+        const at::Tensor labels = training() ? m_inputs.makeLabels() : at::Tensor();
+
+        enter(Phase::Forward);
+        // The inputs stay referenced here during the step, as a Python training loop holds its batch.
+        torch::jit::IValue output;
+        if (training()) {
+            output = m_model.module.forward(inputs);
+        } else {
+            torch::NoGradGuard noGrad;
+            output = m_model.module.forward(inputs);
+        }
+        if (recorder) {
+            std::vector<at::Tensor> outputs;
+            collectTensors(output, &outputs);
+            std::vector<std::pair<void*, qint32>> storages;
+            for (const at::Tensor& tensor : outputs)
+                storages.emplace_back(storageAddress(tensor), -1);
+            recorder->classifyLive(storages, Category::Output);
+        }
+
+        if (training()) {
+            enter(Phase::Loss);
+            at::Tensor loss = lossOf(output, labels);
+            if (recorder)
+                recorder->classifyLive({ { storageAddress(loss), -1 } }, Category::Output);
+
+            enter(Phase::Backward);
+            if (recorder)
+                recorder->markKeptForBackward();
+            loss.backward();
+            if (recorder) {
+                std::vector<OwnedTensor> gradients;
+                for (const OwnedTensor& owned : m_model.parameters)
+                    if (owned.tensor.grad().defined())
+                        gradients.push_back(OwnedTensor { owned.tensor.grad(), owned.layerId });
+                recorder->classifyLive(storagesOf(gradients), Category::Gradient);
+            }
+
+            enter(Phase::Optimizer);
+            m_optimizer->step();
+            if (recorder)
+                recorder->classifyLive(storagesOf(optimizerState()), Category::OptimizerState);
+            // zero_grad(set_to_none=True): gradients are freed now and made afresh by the next backward.
+            for (OwnedTensor& owned : m_model.parameters)
+                owned.tensor.mutable_grad() = at::Tensor();
+        }
+    }
+    if (recorder)
+        recorder->endIteration(training());
+}
+
+} // namespace memoscope

@@ -1,0 +1,111 @@
+#include "TorchModel.h"
+
+#include "ProfileError.h"
+#include "core/FileHash.h"
+
+#include <QFileInfo>
+#include <unordered_set>
+
+namespace memoscope {
+
+QString shortTorchMessage(const std::exception& error)
+{
+    const auto* torchError = dynamic_cast<const c10::Error*>(&error);
+    const QString full = torchError ? QString::fromStdString(torchError->what_without_backtrace())
+                                    : QString::fromUtf8(error.what());
+    const QStringList lines = full.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    if (lines.isEmpty())
+        return QStringLiteral("unknown error");
+    // The TorchScript interpreter puts two tracebacks first and the error itself on the last line.
+    if (lines.first().startsWith(QLatin1String("The following operation failed in the TorchScript interpreter"))) {
+        QString last = lines.last().trimmed();
+        if (last.startsWith(QLatin1String("builtins.")))
+            last = last.mid(9);
+        return last;
+    }
+    return lines.first().trimmed();
+}
+
+void* storageAddress(const at::Tensor& tensor)
+{
+    return tensor.storage().data_ptr().get();
+}
+
+qint64 storageBytes(const at::Tensor& tensor)
+{
+    return qint64(tensor.storage().nbytes());
+}
+
+namespace {
+    QString className(const torch::jit::Module& module)
+    {
+        const auto name = module.type()->name();
+        return name ? QString::fromStdString(name->name()) : QStringLiteral("Module");
+    }
+
+    void addModule(TorchModel& model, const torch::jit::Module& module, const QString& path, qint32 parent,
+        std::unordered_set<void*>& seenStorages)
+    {
+        Layer layer;
+        layer.path = path;
+        layer.type = className(module);
+        layer.parentId = parent;
+        const qint32 id = model.layers.add(layer);
+        Layer& added = model.layers.layers()[id];
+
+        auto own = [&](const at::Tensor& tensor, bool trainable) {
+            if (!tensor.defined())
+                return;
+            if (trainable) {
+                model.parameters.push_back(OwnedTensor { tensor, id });
+                model.layerOfParameter[c10::guts::to_string(tensor.unsafeGetTensorImpl())] = id;
+            }
+            // Tied weights share one storage: count it once, for its first owner.
+            if (!seenStorages.insert(storageAddress(tensor)).second)
+                return;
+            model.stateTensors.push_back(OwnedTensor { tensor, id });
+            added.paramBytes += storageBytes(tensor);
+            added.paramCount += tensor.numel();
+        };
+        for (const auto& parameter : module.named_parameters(/*recurse=*/false))
+            own(parameter.value, true);
+        for (const auto& buffer : module.named_buffers(/*recurse=*/false))
+            own(buffer.value, false);
+        for (const auto& child : module.named_children())
+            addModule(model, child.value, path.isEmpty() ? QString::fromStdString(child.name)
+                                                         : path + QLatin1Char('.') + QString::fromStdString(child.name),
+                id, seenStorages);
+    }
+}
+
+TorchModel TorchModel::load(const QString& path)
+{
+    const QFileInfo file(path);
+    if (!file.exists())
+        throw ProfileError(ExitBadInput, QStringLiteral("model file %1 does not exist").arg(path));
+    if (!file.isFile() || !file.isReadable())
+        throw ProfileError(ExitBadInput, QStringLiteral("model file %1 cannot be read").arg(path));
+
+    TorchModel model;
+    try {
+        model.module = torch::jit::load(file.absoluteFilePath().toStdString());
+    } catch (const std::exception& error) {
+        throw ProfileError(ExitBadInput,
+            QStringLiteral("%1 is not a TorchScript model (%2). Save one from Python with "
+                           "torch.jit.script(model).save(path) or torch.jit.trace(model, example).save(path)")
+                .arg(path, shortTorchMessage(error)));
+    }
+    std::unordered_set<void*> seenStorages;
+    addModule(model, model.module, QString(), -1, seenStorages);
+
+    model.info.path = file.absoluteFilePath();
+    model.info.fileBytes = file.size();
+    model.info.sha256 = sha256OfFile(model.info.path);
+    for (const Layer& layer : model.layers.layers()) {
+        model.info.paramBytes += layer.paramBytes;
+        model.info.paramCount += layer.paramCount;
+    }
+    return model;
+}
+
+} // namespace memoscope
