@@ -1,0 +1,72 @@
+#include "CliContext.h"
+
+#include "core/Store.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <cstdio>
+
+namespace memoscope {
+
+void CliContext::print(const QString& text) const
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+    std::fflush(stdout);
+}
+
+void CliContext::printJson(const QJsonValue& json) const
+{
+    const QJsonDocument document = json.isArray() ? QJsonDocument(json.toArray()) : QJsonDocument(json.toObject());
+    print(QString::fromUtf8(document.toJson(QJsonDocument::Indented)));
+}
+
+int CliContext::fail(ExitCode code, const QString& message) const
+{
+    note(QStringLiteral("error: ") + message);
+    return code;
+}
+
+void CliContext::note(const QString& message) const
+{
+    std::fprintf(stderr, "%s: %s\n", qPrintable(m_program), message.toUtf8().constData());
+    std::fflush(stderr);
+}
+
+bool CliContext::parse(QCommandLineParser& parser, const QStringList& arguments, int* exitCode) const
+{
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help(QStringList { QStringLiteral("h"), QStringLiteral("help") },
+        QStringLiteral("Show this help."));
+    parser.addOption(help);
+    if (!parser.parse(QStringList { m_program } + arguments)) {
+        *exitCode = fail(ExitBadInput, parser.errorText() + QStringLiteral(" (see --help)"));
+        return false;
+    }
+    if (parser.isSet(help)) {
+        print(parser.helpText());
+        *exitCode = ExitOk;
+        return false;
+    }
+    return true;
+}
+
+QCommandLineOption CliContext::databaseOption()
+{
+    return QCommandLineOption(QStringLiteral("db"),
+        QStringLiteral("The run database (default: %1).").arg(Store::defaultPath()), QStringLiteral("FILE"));
+}
+
+QCommandLineOption CliContext::jsonOption()
+{
+    return QCommandLineOption(QStringLiteral("json"), QStringLiteral("Print JSON instead of text."));
+}
+
+std::unique_ptr<Store> CliContext::openStore(const QCommandLineParser& parser) const
+{
+    const QString path = parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : Store::defaultPath();
+    return std::make_unique<Store>(path);
+}
+
+} // namespace memoscope

@@ -1,0 +1,138 @@
+// memoscope-cli profile MODEL.pt --input SPEC [...]: profiles one model and stores the run.
+
+#include "CliContext.h"
+
+#include "core/ByteFormat.h"
+#include "core/RunReport.h"
+#include "core/Sqlite.h"
+#include "core/Store.h"
+#include "profiler/Profiler.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <cstdio>
+
+namespace memoscope {
+
+namespace {
+    struct ProfileOptions {
+        QCommandLineOption input { QStringLiteral("input"),
+            QStringLiteral("One model input: SHAPE[:DTYPE][:LOW..HIGH] (8x3x224x224, 4x128:int64:0..7999) or a file "
+                           "of tensors saved with torch.save. Repeat once per model input."),
+            QStringLiteral("SPEC") };
+        QCommandLineOption labels { QStringLiteral("labels"),
+            QStringLiteral("Labels for a cross-entropy loss in training (a spec such as 8:int64:0..9, or a file). "
+                           "Without labels the loss is the mean of the output."),
+            QStringLiteral("SPEC") };
+        QCommandLineOption mode { QStringLiteral("mode"), QStringLiteral("inference (default) or train."),
+            QStringLiteral("MODE"), QStringLiteral("inference") };
+        QCommandLineOption optimizer { QStringLiteral("optimizer"),
+            QStringLiteral("Training optimizer: sgd (momentum 0.9, default) or adam."), QStringLiteral("NAME"),
+            QStringLiteral("sgd") };
+        QCommandLineOption learningRate { QStringLiteral("lr"), QStringLiteral("Learning rate (default 0.01)."),
+            QStringLiteral("RATE"), QStringLiteral("0.01") };
+        QCommandLineOption iterations { QStringLiteral("iterations"),
+            QStringLiteral("Measured iterations (default 3)."), QStringLiteral("N"), QStringLiteral("3") };
+        QCommandLineOption warmup { QStringLiteral("warmup"),
+            QStringLiteral("Unrecorded warm-up iterations first (default 1)."), QStringLiteral("N"),
+            QStringLiteral("1") };
+        QCommandLineOption memoryLimit { QStringLiteral("memory-limit"),
+            QStringLiteral("Stop at the first allocation that would take live tensor memory over BYTES (512M, 2G)."),
+            QStringLiteral("BYTES") };
+        QCommandLineOption noTrace { QStringLiteral("no-trace"),
+            QStringLiteral("Run the same iterations without instrumentation, to measure its overhead.") };
+        QCommandLineOption threads { QStringLiteral("threads"),
+            QStringLiteral("LibTorch intra-op threads (default: LibTorch's choice)."), QStringLiteral("N") };
+        QCommandLineOption name { QStringLiteral("name"), QStringLiteral("A name for the run."),
+            QStringLiteral("TEXT") };
+        QCommandLineOption progress { QStringLiteral("progress"),
+            QStringLiteral("Print progress as JSON lines on stderr (used by the GUI's worker).") };
+    };
+
+    bool parseCount(const QString& text, int minimum, int* value)
+    {
+        bool ok = false;
+        *value = text.toInt(&ok);
+        return ok && *value >= minimum;
+    }
+
+    void printProgress(const ProfileProgress& progress)
+    {
+        QJsonObject json;
+        json[QStringLiteral("stage")] = stageName(progress.stage);
+        json[QStringLiteral("run_id")] = double(progress.runId);
+        json[QStringLiteral("iteration")] = progress.iteration;
+        json[QStringLiteral("total")] = progress.total;
+        std::fprintf(stderr, "%s\n", QJsonDocument(json).toJson(QJsonDocument::Compact).constData());
+        std::fflush(stderr);
+    }
+}
+
+int runProfileCommand(const CliContext& cli, const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Profile a TorchScript model layer by layer and store the run."));
+    parser.addPositionalArgument(QStringLiteral("MODEL.pt"), QStringLiteral("A TorchScript model file."));
+    ProfileOptions o;
+    parser.addOptions({ o.input, o.labels, o.mode, o.optimizer, o.learningRate, o.iterations, o.warmup,
+        o.memoryLimit, o.noTrace, o.threads, o.name, o.progress, CliContext::databaseOption(),
+        CliContext::jsonOption() });
+    int exitCode = ExitOk;
+    if (!cli.parse(parser, arguments, &exitCode))
+        return exitCode;
+
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 1)
+        return cli.fail(ExitBadInput, QStringLiteral("profile needs exactly one model file, e.g. "
+                                                     "memoscope-cli profile model.pt --input 8x3x224x224"));
+    RunConfig config;
+    config.modelPath = positional.first();
+    config.inputs = parser.values(o.input);
+    config.labels = parser.value(o.labels);
+    config.trace = !parser.isSet(o.noTrace);
+    config.name = parser.value(o.name);
+    if (!parseMode(parser.value(o.mode), &config.mode))
+        return cli.fail(ExitBadInput, QStringLiteral("--mode must be inference or train, not '%1'").arg(parser.value(o.mode)));
+    if (!parseOptimizer(parser.value(o.optimizer), &config.optimizer))
+        return cli.fail(ExitBadInput,
+            QStringLiteral("--optimizer must be sgd or adam, not '%1'").arg(parser.value(o.optimizer)));
+    bool ok = false;
+    config.learningRate = parser.value(o.learningRate).toDouble(&ok);
+    if (!ok || config.learningRate <= 0)
+        return cli.fail(ExitBadInput, QStringLiteral("--lr must be a positive number"));
+    if (!parseCount(parser.value(o.iterations), 1, &config.iterations))
+        return cli.fail(ExitBadInput, QStringLiteral("--iterations must be a whole number of at least 1"));
+    if (!parseCount(parser.value(o.warmup), 0, &config.warmup))
+        return cli.fail(ExitBadInput, QStringLiteral("--warmup must be a whole number of at least 0"));
+    if (parser.isSet(o.threads) && !parseCount(parser.value(o.threads), 1, &config.threads))
+        return cli.fail(ExitBadInput, QStringLiteral("--threads must be a whole number of at least 1"));
+    if (parser.isSet(o.memoryLimit) && !parseByteSize(parser.value(o.memoryLimit), &config.memoryLimitBytes))
+        return cli.fail(ExitBadInput,
+            QStringLiteral("--memory-limit must be a size in bytes such as 1073741824, 512M or 2G, not '%1'")
+                .arg(parser.value(o.memoryLimit)));
+
+    std::unique_ptr<Store> store = cli.openStore(parser);
+    const bool json = parser.isSet(CliContext::jsonOption());
+    const ProfileOutcome outcome = profileModel(config, *store, parser.isSet(o.progress) ? printProgress : ProgressCallback {});
+
+    if (outcome.runId >= 0) {
+        const std::optional<StoredRun> run = store->load(outcome.runId, /*withEvents=*/false);
+        if (run && json)
+            cli.printJson(runToJson(*run));
+        else if (run && outcome.exitCode == ExitOk)
+            cli.print(runToText(*run, 10, false));
+        else if (run && run->metrics.hasOutOfMemory)
+            cli.print(runToText(*run, 10, false));
+    }
+    if (outcome.exitCode != ExitOk) {
+        const QString stored = outcome.runId >= 0
+            ? QStringLiteral(" (stored as run %1, status %2)")
+                  .arg(outcome.runId)
+                  .arg(outcome.exitCode == ExitOutOfMemory ? QStringLiteral("oom") : QStringLiteral("failed"))
+            : QString();
+        return cli.fail(outcome.exitCode, outcome.message + stored);
+    }
+    return ExitOk;
+}
+
+} // namespace memoscope
