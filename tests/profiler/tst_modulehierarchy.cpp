@@ -1,0 +1,40 @@
+#include "profiler/ModuleHierarchy.h"
+
+#include <QtTest>
+
+using namespace memoscope;
+
+class TestModuleHierarchy : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void pathsFromInterpreterStacks_data()
+    {
+        QTest::addColumn<QStringList>("entries");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("type");
+        QTest::newRow("scripted resnet")
+            << QStringList { "TOP(ResNet)::forward", "SELF(ResNet)::_forward_impl", "layer1(Sequential)::forward",
+                   "0(BasicBlock)::forward", "conv1(Conv2d)::forward", "SELF(Conv2d)::_conv_forward" }
+            << "layer1.0.conv1" << "Conv2d";
+        QTest::newRow("function call inside a module")
+            << QStringList { "TOP(MLP)::forward", "act(ReLU)::forward", "CALL_FUNCTION::relu()::relu" } << "act"
+            << "ReLU";
+        QTest::newRow("root only") << QStringList { "TOP(MLP)::forward" } << "" << "MLP";
+        QTest::newRow("differentiable graph") << QStringList { "TOP()::<forward op>", "fc1(Linear)::forward" }
+                                              << "fc1" << "Linear";
+        QTest::newRow("nothing") << QStringList {} << "" << "";
+    }
+    void pathsFromInterpreterStacks()
+    {
+        QFETCH(QStringList, entries);
+        std::vector<std::string> raw;
+        for (const QString& entry : entries)
+            raw.push_back(entry.toStdString());
+        const ModuleFrame frame = moduleFromHierarchy(raw);
+        QTEST(QString::fromStdString(frame.path), "path");
+        QTEST(QString::fromStdString(frame.type), "type");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModuleHierarchy)
+#include "tst_modulehierarchy.moc"

@@ -1,0 +1,27 @@
+#pragma once
+// Shared by the test executables: where the fixtures and binaries are, and running memoscope-cli.
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+namespace memoscope::test {
+
+QString fixture(const QString& name); // a model made by tests/fixtures/make_fixtures.py, e.g. "resnet18"
+QString sourcePath(const QString& relative); // a file of the source tree
+QString cliPath();
+
+struct CliResult {
+    int exitCode = -1;
+    bool crashed = false;
+    QString out;
+    QString err;
+    QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
+};
+CliResult runCli(const QStringList& arguments, int timeoutMs = 600000);
+
+// Runs a Python helper of tests/fixtures with Debian's python3 and returns its JSON output.
+QJsonObject runPythonJson(const QString& script, const QStringList& arguments);
+
+} // namespace memoscope::test
