@@ -112,6 +112,9 @@ void migrate(Database& db, int target)
 {
     if (target < 0)
         target = latestSchemaVersion();
+    // One write transaction around the check and the migrations: two processes (or threads) opening a new
+    // database at once must not both create its tables.
+    Transaction transaction(db);
     const int current = schemaVersion(db);
     if (current > latestSchemaVersion())
         throw StoreError(QStringLiteral("the run database %1 has schema version %2, newer than this Memoscope "
@@ -119,12 +122,12 @@ void migrate(Database& db, int target)
                              .arg(db.path())
                              .arg(current)
                              .arg(latestSchemaVersion()));
-    for (int version = current + 1; version <= target; ++version) {
-        Transaction transaction(db);
+    if (current >= target)
+        return;
+    for (int version = current + 1; version <= target; ++version)
         db.exec(migrations[version - 1]);
-        db.exec(QStringLiteral("PRAGMA user_version = %1").arg(version));
-        transaction.commit();
-    }
+    db.exec(QStringLiteral("PRAGMA user_version = %1").arg(target));
+    transaction.commit();
 }
 
 } // namespace memoscope

@@ -11,11 +11,6 @@ namespace {
     }
 }
 
-StoreError::StoreError(const QString& message)
-    : std::runtime_error(message.toStdString())
-{
-}
-
 Statement::Statement(sqlite3* db, const char* sql)
     : m_db(db)
 {
@@ -108,7 +103,8 @@ void Database::exec(const char* sql)
     if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
         const QString text = QString::fromUtf8(message ? message : "unknown error");
         sqlite3_free(message);
-        throw StoreError(QStringLiteral("database error in %1: %2").arg(m_path, text));
+        throw StoreError(QStringLiteral("database error in %1 (%2): %3")
+                             .arg(m_path, QString::fromUtf8(sql).simplified().left(60), text));
     }
 }
 

@@ -2,20 +2,15 @@
 // A thin RAII layer over the SQLite C API: the store's bulk inserts need prepared statements and explicit
 // transactions, which the C API gives at about twice the speed of QtSql.
 
+#include "StoreError.h"
+
 #include <QByteArray>
 #include <QString>
-#include <stdexcept>
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace memoscope {
-
-class StoreError : public std::runtime_error {
-public:
-    explicit StoreError(const QString& message);
-    QString message() const { return QString::fromUtf8(what()); }
-};
 
 class Statement {
 public:

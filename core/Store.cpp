@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QStandardPaths>
+#include <QThread>
 
 namespace memoscope {
 
@@ -22,6 +23,25 @@ namespace {
     QJsonObject fromJsonText(const QString& text)
     {
         return QJsonDocument::fromJson(text.toUtf8()).object();
+    }
+
+    // WAL lets the GUI read while a worker writes. Switching a new file to it needs the file to itself, and
+    // SQLite answers "locked" at once rather than waiting, so a second opener retries for a while.
+    void useWriteAheadLog(Database& db)
+    {
+        QString answer;
+        for (int attempt = 0; attempt < 500; ++attempt) {
+            try {
+                Statement mode(db.handle(), "PRAGMA journal_mode=WAL");
+                answer = mode.step() ? mode.text(0) : QString();
+                if (answer == QLatin1String("wal"))
+                    return;
+            } catch (const StoreError& error) {
+                answer = error.message();
+            }
+            QThread::msleep(20);
+        }
+        throw StoreError(QStringLiteral("cannot switch %1 to write-ahead logging: %2").arg(db.path(), answer));
     }
 
     const char* const summaryColumns = "r.id, r.model_id, m.path, r.name, r.created_at, r.finished_at, r.status, "
@@ -53,7 +73,7 @@ Store::Store(const QString& path)
     if (!info.absoluteDir().exists() && !QDir().mkpath(info.absolutePath()))
         throw StoreError(QStringLiteral("cannot create the folder %1 for the run database").arg(info.absolutePath()));
     m_db = std::make_unique<Database>(path);
-    m_db->exec("PRAGMA journal_mode=WAL");
+    useWriteAheadLog(*m_db);
     m_db->exec("PRAGMA synchronous=NORMAL");
     m_db->exec("PRAGMA foreign_keys=ON");
     migrate(*m_db);

@@ -5,6 +5,7 @@
 
 #include "Run.h"
 #include "RunTrace.h"
+#include "StoreError.h"
 
 #include <QVector>
 #include <memory>

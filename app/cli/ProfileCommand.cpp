@@ -4,7 +4,6 @@
 
 #include "core/ByteFormat.h"
 #include "core/RunReport.h"
-#include "core/Sqlite.h"
 #include "core/Store.h"
 #include "profiler/Profiler.h"
 

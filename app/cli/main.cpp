@@ -2,7 +2,7 @@
 
 #include "CliContext.h"
 
-#include "core/Sqlite.h"
+#include "core/StoreError.h"
 
 #include <QCoreApplication>
 #include <cstdio>

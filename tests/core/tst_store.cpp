@@ -5,6 +5,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <atomic>
+#include <thread>
 
 using namespace memoscope;
 
@@ -201,6 +203,30 @@ private Q_SLOTS:
         store.finishRun(runId, RunStatus::Complete, QString(), RunMetrics {});
         store.markFailed(runId, QStringLiteral("worker crashed"));
         QCOMPARE(store.run(runId)->status, RunStatus::Complete);
+    }
+
+    void newDatabaseOpenedByManyAtOnce()
+    {
+        // The GUI lists runs and looks up a model's latest run on two threads as it starts, while a worker
+        // process may open the same new file: only one of them may create the tables.
+        for (int round = 0; round < 20; ++round) {
+            const QString path = m_dir.filePath(QStringLiteral("race-%1.sqlite").arg(round));
+            std::atomic<int> failures { 0 };
+            std::vector<std::thread> openers;
+            for (int i = 0; i < 4; ++i)
+                openers.emplace_back([&] {
+                    try {
+                        Store store(path);
+                        store.runs();
+                    } catch (const StoreError& error) {
+                        qWarning("%s", qPrintable(error.message()));
+                        ++failures;
+                    }
+                });
+            for (std::thread& opener : openers)
+                opener.join();
+            QCOMPARE(failures.load(), 0);
+        }
     }
 
 private:
