@@ -143,7 +143,7 @@ QString runToText(const StoredRun& run, int topLayers, bool allLayers)
         << (m.peakOp.isEmpty() ? QString() : QStringLiteral(" (") + m.peakOp + QLatin1Char(')')) << "\n";
     for (Category category : allCategories())
         if (m.categoriesAtPeak[int(category)] != 0)
-            out << "  " << categoryLabel(category).leftJustified(15) << formatBytes(m.categoriesAtPeak[int(category)])
+            out << "  " << categoryLabel(category).leftJustified(17) << formatBytes(m.categoriesAtPeak[int(category)])
                 << "\n";
     out << "Allocated        " << formatBytes(m.totalAllocatedBytes) << " in " << m.eventCount << " events, "
         << percent(m.attributedFraction) << " attributed to a layer or phase\n";
