@@ -1,0 +1,72 @@
+#pragma once
+// Runs side by side, one row per metric: the first run is the baseline, each later run also gets a column
+// with its difference from the baseline, coloured by whether the change is an improvement.
+
+#include "core/Store.h"
+
+#include <QAbstractTableModel>
+#include <QColor>
+#include <QString>
+#include <QVector>
+#include <functional>
+
+namespace memoscope {
+
+// A row of the comparison. To compare a new figure, add an entry to CompareModel::metrics().
+struct CompareMetric {
+    enum class Format {
+        Bytes,
+        Milliseconds,
+        Percent, // the value is a fraction, 0..1; differences are shown in percentage points
+        Count,
+    };
+    QString name;
+    QString description;
+    // NaN when the run has no such figure (for example a measurement added after the run was made).
+    std::function<double(const StoredRun&)> value;
+    bool lowerIsBetter = true;
+    Format format = Format::Bytes;
+};
+
+class CompareModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    // The columns after MetricColumn depend on the number of runs: runColumn() and deltaColumn() say where.
+    enum Columns { MetricColumn, FirstRunColumn };
+    enum Roles {
+        SortRole = Qt::UserRole, // the raw number: a value, a difference, or the metric's position
+    };
+
+    explicit CompareModel(QObject* parent = nullptr);
+
+    static const QVector<CompareMetric>& metrics();
+    static QColor improvementColor();
+    static QColor regressionColor();
+
+    // The first run is the baseline.
+    void resetData(const QVector<StoredRun>& runs);
+    void clearData();
+
+    int runCount() const;
+    int runColumn(int runIndex) const;
+    int deltaColumn(int runIndex) const; // runIndex >= 1: the baseline has no difference column
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    struct RunColumn {
+        qint64 id = -1;
+        QString label; // "#12 resnet18.pt"
+        QString toolTip;
+        QVector<double> values; // one per metric
+    };
+    QVariant runCell(int metric, int runIndex, int role) const;
+    QVariant deltaCell(int metric, int runIndex, int role) const;
+
+    QVector<RunColumn> m_runs;
+};
+
+} // namespace memoscope
