@@ -1,0 +1,53 @@
+#pragma once
+// Several runs' total live memory overlaid on one time axis: one line per run in its own colour, each
+// marked at its peak, each resampled to the visible range on its own worker job. Time runs from each run's
+// start. Every mapping between a run's time and the shared axis goes through RunTrack::toAxisMs and
+// toRunNs, so aligning runs (by phase, say) later changes those two and nothing else.
+
+#include "QCustomPlotInclude.h"
+#include "core/Timeline.h"
+
+#include <QTimer>
+#include <QWidget>
+#include <memory>
+#include <vector>
+
+namespace memoscope {
+
+struct LevelOfDetail;
+class PeakMarker;
+class TimelineResampler;
+
+class CompareTimelineView : public QWidget {
+    Q_OBJECT
+public:
+    explicit CompareTimelineView(QWidget* parent = nullptr);
+    ~CompareTimelineView() override;
+
+    void setRuns(const QVector<std::shared_ptr<const Timeline>>& runs, const QStringList& names);
+    void setVisibleRange(qint64 fromNs, qint64 toNs);
+    void resetZoom();
+
+    QCustomPlot* plot() const;
+
+Q_SIGNALS:
+    void levelOfDetailDrawn(); // each time every run's newest level of detail has been drawn
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    struct RunTrack;
+    void scheduleLevelOfDetail();
+    void requestLevelOfDetail();
+    void drawLevelOfDetail(RunTrack* track, const LevelOfDetail& levelOfDetail);
+    void onRangeChanged(const QCPRange& range);
+    void onMouseMove(QMouseEvent* event);
+    double endMs() const;
+
+    QCustomPlot* m_plot;
+    QTimer m_debounce;
+    std::vector<std::unique_ptr<RunTrack>> m_tracks;
+};
+
+} // namespace memoscope
