@@ -1,0 +1,92 @@
+// Takes screenshots of the main window on a real run, in a real window (run under xvfb-run by CTest), and
+// saves them as test artefacts: OUTDIR/main-window.png (resnet18 training step, layer1 selected) and
+// OUTDIR/compare.png (inference against training). Fails if a page did not draw.
+
+#include "support/TestSupport.h"
+#include "ui/charts/TimelineView.h"
+#include "ui/windows/MainWindow.h"
+#include "ui/windows/RunPage.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QImage>
+#include <QSet>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <cstdio>
+
+using namespace memoscope;
+
+namespace {
+bool save(QWidget* window, const QString& path)
+{
+    QTest::qWait(500); // let the last level of detail and the layout settle
+    const QImage image = window->grab().toImage();
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 7)
+        for (int x = 0; x < image.width(); x += 7)
+            colours.insert(image.pixel(x, y));
+    if (image.isNull() || colours.size() < 20 || !image.save(path)) {
+        std::fprintf(stderr, "screenshot %s is empty or could not be saved\n", qPrintable(path));
+        return false;
+    }
+    std::printf("saved %s (%dx%d, %lld colours sampled)\n", qPrintable(path), image.width(), image.height(),
+        static_cast<long long>(colours.size()));
+    return true;
+}
+
+RunConfig resnet(RunMode mode)
+{
+    RunConfig config;
+    config.modelPath = test::fixture(QStringLiteral("resnet18"));
+    config.inputs = { QStringLiteral("8x3x224x224") };
+    config.mode = mode;
+    config.iterations = 2;
+    config.name = mode == RunMode::Train ? QStringLiteral("training step") : QStringLiteral("inference");
+    return config;
+}
+}
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("memoscope"));
+    QStandardPaths::setTestModeEnabled(true);
+    const QString outDir = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QStringLiteral("artifacts");
+    QDir().mkpath(outDir);
+    QTemporaryDir dir;
+
+    AppPaths paths;
+    paths.workerPath = test::cliPath();
+    paths.databasePath = dir.filePath(QStringLiteral("runs.sqlite"));
+    MainWindow window(paths);
+    window.resize(1600, 1000);
+    window.show();
+    if (!QTest::qWaitForWindowExposed(&window))
+        return 1;
+
+    QSignalSpy shown(&window, &MainWindow::runShown);
+    window.runModel(resnet(RunMode::Inference));
+    if (!shown.wait(300000))
+        return 1;
+    window.runModel(resnet(RunMode::Train));
+    if (!shown.wait(300000))
+        return 1;
+    QSignalSpy drawn(window.runPage()->timeline(), &TimelineView::levelOfDetailDrawn);
+    drawn.wait(5000);
+    window.runPage()->setStackBy(StackBy::Layer);
+    const auto& layers = window.runPage()->run()->run.trace.layers;
+    for (const Layer& layer : layers)
+        if (layer.path == QLatin1String("layer1"))
+            window.runPage()->selectLayer(layer.id);
+    if (!save(&window, outDir + QStringLiteral("/main-window.png")))
+        return 1;
+
+    QSignalSpy compared(&window, &MainWindow::comparisonShown);
+    window.compareRuns({ shown.at(0).first().toLongLong(), shown.at(1).first().toLongLong() });
+    if (!compared.wait(60000))
+        return 1;
+    return save(&window, outDir + QStringLiteral("/compare.png")) ? 0 : 1;
+}

@@ -1,0 +1,232 @@
+// The desktop application, offscreen, driving a real worker process: open a model, run it, see its
+// timeline and layer tree; a crashing model leaves the app running with a failed run listed; cancel; compare.
+
+#include "support/TestSupport.h"
+#include "ui/charts/CompareTimelineView.h"
+#include "ui/charts/TimelineView.h"
+#include "ui/jobs/ProfileJob.h"
+#include "ui/models/CompareModel.h"
+#include "ui/models/InputSpecModel.h"
+#include "ui/models/LayerTreeModel.h"
+#include "ui/models/RunListModel.h"
+#include "ui/windows/ComparePage.h"
+#include "ui/windows/HistoryDock.h"
+#include "ui/windows/MainWindow.h"
+#include "ui/windows/RunPage.h"
+#include "ui/windows/RunSettingsDialog.h"
+
+#include <QAbstractItemModelTester>
+#include <QMessageBox>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTreeView>
+#include <QtTest>
+#include "ui/charts/QCustomPlotInclude.h"
+
+using namespace memoscope;
+using namespace memoscope::test;
+
+namespace {
+constexpr int workerTimeout = 120000;
+
+RunConfig mlpConfig(RunMode mode)
+{
+    RunConfig config;
+    config.modelPath = fixture(QStringLiteral("mlp"));
+    config.inputs = { QStringLiteral("8x64") };
+    config.mode = mode;
+    config.iterations = 2;
+    return config;
+}
+
+QStringList layerPaths(const LayerTreeModel* model, const QModelIndex& parent = {})
+{
+    QStringList paths;
+    for (int row = 0; row < model->rowCount(parent); ++row) {
+        const QModelIndex index = model->index(row, 0, parent);
+        paths << index.data().toString() << layerPaths(model, index);
+    }
+    return paths;
+}
+
+RunStatus statusOf(const HistoryDock* history, qint64 runId)
+{
+    const int row = history->runs()->rowOfRun(runId);
+    return row < 0 ? RunStatus::Running : history->runs()->runAt(row).status;
+}
+}
+
+class TestGuiFlow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true); // settings and recent files go to a test location
+        QVERIFY(m_dir.isValid());
+    }
+
+    void init()
+    {
+        AppPaths paths;
+        paths.workerPath = cliPath();
+        paths.databasePath = m_dir.filePath(QStringLiteral("runs-%1.sqlite").arg(++m_databases));
+        paths.demoModelPath = sourcePath(QStringLiteral("resources/demo/digits_cnn.pt"));
+        m_window = std::make_unique<MainWindow>(paths);
+        m_window->resize(1400, 900);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    }
+
+    void cleanup() { m_window.reset(); }
+
+    void runsAModelAndShowsItsTimelineAndTree()
+    {
+        QSignalSpy shown(m_window.get(), &MainWindow::runShown);
+        QSignalSpy drawn(m_window->runPage()->timeline(), &TimelineView::levelOfDetailDrawn);
+        m_window->runModel(mlpConfig(RunMode::Train));
+        QVERIFY(shown.wait(workerTimeout));
+        const qint64 runId = shown.first().first().toLongLong();
+        QVERIFY(drawn.count() > 0 || drawn.wait(10000));
+
+        const LoadedRunPtr run = m_window->runPage()->run();
+        QCOMPARE(run->run.summary.id, runId);
+        QCOMPARE(run->run.summary.status, RunStatus::Complete);
+        QVERIFY(run->timeline->trace().events.size() > 50);
+
+        // The timeline holds this run's data: a series per top-level layer, with points, reaching the peak.
+        QCustomPlot* plot = m_window->runPage()->timeline()->plot();
+        QVERIFY(plot->graphCount() >= run->timeline->seriesCount(StackBy::Layer));
+        QVERIFY(m_window->runPage()->timeline()->drawnPointCount() > 0);
+        double highest = 0;
+        for (int g = 0; g < plot->graphCount(); ++g)
+            for (auto it = plot->graph(g)->data()->constBegin(); it != plot->graph(g)->data()->constEnd(); ++it)
+                highest = std::max(highest, it->value);
+        QCOMPARE(qint64(highest), run->run.metrics.peakBytes);
+
+        // The tree holds this run's layers.
+        const QStringList paths = layerPaths(m_window->runPage()->layers());
+        for (const char* name : { "fc1", "act1", "fc2", "act2", "fc3", "<loss>" })
+            QVERIFY2(paths.contains(QLatin1String(name)), qPrintable(paths.join(QLatin1Char(' '))));
+        QAbstractItemModelTester treeTester(m_window->runPage()->layers(),
+            QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+        // Selecting a layer in the tree and clicking the timeline are linked.
+        LayerTreeModel* layers = m_window->runPage()->layers();
+        const QModelIndexList found = layers->match(layers->index(0, 0), Qt::DisplayRole, QStringLiteral("fc2"), 1,
+            Qt::MatchRecursive | Qt::MatchExactly);
+        QCOMPARE(found.size(), 1);
+        const qint32 fc2 = layers->layerIdAt(found.first());
+        QVERIFY(fc2 >= 0);
+        m_window->runPage()->selectLayer(fc2);
+        QCOMPARE(m_window->runPage()->selectedLayer(), fc2);
+        Q_EMIT m_window->runPage()->timeline()->layerClicked(fc2);
+        QCOMPARE(m_window->runPage()->selectedLayer(), fc2);
+
+        // The history lists it.
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->history()->runs()->rowOfRun(runId) >= 0, 10000);
+        QAbstractItemModelTester historyTester(m_window->history()->runs(),
+            QAbstractItemModelTester::FailureReportingMode::QtTest);
+    }
+
+    void openingANewModelAsksHowToRunIt()
+    {
+        QSignalSpy shown(m_window.get(), &MainWindow::runShown);
+        m_window->openModel(fixture(QStringLiteral("mlp")));
+        RunSettingsDialog* dialog = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((dialog = m_window->findChild<RunSettingsDialog*>()) != nullptr, 10000);
+        QAbstractItemModelTester inputTester(dialog->inputs(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        dialog->inputs()->setSpecs({ QStringLiteral("8xAx64") });
+        QVERIFY(!dialog->inputs()->isValid());
+        dialog->inputs()->setSpecs({ QStringLiteral("4x64") });
+        QVERIFY(dialog->inputs()->isValid());
+        dialog->accept();
+        QVERIFY(shown.wait(workerTimeout));
+        QCOMPARE(m_window->runPage()->run()->run.summary.config.inputs, QStringList { QStringLiteral("4x64") });
+
+        // Opening it again shows its latest run instead of asking.
+        QSignalSpy again(m_window.get(), &MainWindow::runShown);
+        m_window->openModel(fixture(QStringLiteral("mlp")));
+        QVERIFY(again.wait(10000));
+        QCOMPARE(again.first().first().toLongLong(), shown.first().first().toLongLong());
+    }
+
+    void crashingModelLeavesTheAppRunning()
+    {
+        QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
+        RunConfig config;
+        config.modelPath = fixture(QStringLiteral("aborting"));
+        config.inputs = { QStringLiteral("2x4") };
+        m_window->runModel(config);
+        QVERIFY(failed.wait(workerTimeout));
+        const qint64 runId = failed.first().at(0).toLongLong();
+        QVERIFY(runId > 0);
+        QVERIFY2(failed.first().at(1).toString().contains(QStringLiteral("crashed")),
+            qPrintable(failed.first().at(1).toString()));
+        QVERIFY(m_window->isVisible());
+        QVERIFY(m_window->findChild<QMessageBox*>(QStringLiteral("errorBox")) != nullptr);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(m_window->history(), runId), RunStatus::Failed, 10000);
+        const RunSummary listed = m_window->history()->runs()->runAt(m_window->history()->runs()->rowOfRun(runId));
+        QVERIFY2(listed.error.contains(QStringLiteral("crashed")), qPrintable(listed.error));
+
+        // The app still runs models afterwards.
+        QSignalSpy shown(m_window.get(), &MainWindow::runShown);
+        m_window->runModel(mlpConfig(RunMode::Inference));
+        QVERIFY(shown.wait(workerTimeout));
+    }
+
+    void cancelStopsTheWorker()
+    {
+        QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
+        QSignalSpy progress(m_window->job(), &ProfileJob::progressChanged);
+        RunConfig config;
+        config.modelPath = fixture(QStringLiteral("resnet18"));
+        config.inputs = { QStringLiteral("8x3x224x224") };
+        config.mode = RunMode::Train;
+        config.iterations = 200;
+        m_window->runModel(config);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->job()->runId() > 0 && progress.count() >= 3, workerTimeout);
+        m_window->job()->cancel();
+        QVERIFY(failed.wait(30000));
+        QVERIFY(failed.first().at(1).toString().contains(QStringLiteral("cancelled")));
+        const qint64 runId = failed.first().at(0).toLongLong();
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(m_window->history(), runId), RunStatus::Failed, 10000);
+    }
+
+    void comparesTwoRuns()
+    {
+        QSignalSpy shown(m_window.get(), &MainWindow::runShown);
+        m_window->runModel(mlpConfig(RunMode::Inference));
+        QVERIFY(shown.wait(workerTimeout));
+        m_window->runModel(mlpConfig(RunMode::Train));
+        QVERIFY(shown.wait(workerTimeout));
+        const QVector<qint64> ids { shown.at(0).first().toLongLong(), shown.at(1).first().toLongLong() };
+
+        QSignalSpy compared(m_window.get(), &MainWindow::comparisonShown);
+        m_window->compareRuns(ids);
+        QVERIFY(compared.wait(10000));
+        QCOMPARE(m_window->comparePage()->runIds(), ids);
+        QCOMPARE(m_window->comparePage()->metrics()->runCount(), 2);
+        QVERIFY(m_window->comparePage()->timelines()->findChild<QCustomPlot*>()->graphCount() >= 2);
+        QAbstractItemModelTester tester(m_window->comparePage()->metrics(),
+            QAbstractItemModelTester::FailureReportingMode::QtTest);
+    }
+
+    void demoIsProfiledOnFirstStart()
+    {
+        QSignalSpy shown(m_window.get(), &MainWindow::runShown);
+        QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
+        QSignalSpy started(m_window->job(), &ProfileJob::runStarted);
+        m_window->openDemo();
+        QVERIFY2(shown.wait(workerTimeout), qPrintable(QStringLiteral("started %1, failed %2: %3, pool %4").arg(started.count()).arg(failed.count()).arg(failed.isEmpty() ? QString() : failed.first().at(1).toString()).arg(QThreadPool::globalInstance()->activeThreadCount())));
+        QVERIFY(m_window->runPage()->run()->run.summary.modelPath.endsWith(QStringLiteral("digits_cnn.pt")));
+    }
+
+private:
+    QTemporaryDir m_dir;
+    int m_databases = 0;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+QTEST_MAIN(TestGuiFlow)
+#include "tst_gui_flow.moc"

@@ -1,0 +1,167 @@
+#include "ProfileJob.h"
+
+#include "core/ExitCode.h"
+#include "core/Store.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtConcurrent>
+#include <csignal>
+#include <cstring>
+
+namespace memoscope {
+
+ProfileJob::ProfileJob(QString workerPath, QString databasePath, QObject* parent)
+    : QObject(parent)
+    , m_workerPath(std::move(workerPath))
+    , m_databasePath(std::move(databasePath))
+{
+}
+
+ProfileJob::~ProfileJob()
+{
+    if (isRunning()) {
+        m_process->kill();
+        m_process->waitForFinished(2000);
+    }
+}
+
+QStringList ProfileJob::workerArguments(const RunConfig& config, const QString& databasePath)
+{
+    QStringList arguments { QStringLiteral("profile"), config.modelPath };
+    for (const QString& input : config.inputs)
+        arguments << QStringLiteral("--input") << input;
+    if (!config.labels.isEmpty())
+        arguments << QStringLiteral("--labels") << config.labels;
+    arguments << QStringLiteral("--mode") << modeName(config.mode);
+    if (config.mode == RunMode::Train)
+        arguments << QStringLiteral("--optimizer") << optimizerName(config.optimizer) << QStringLiteral("--lr")
+                  << QString::number(config.learningRate);
+    arguments << QStringLiteral("--iterations") << QString::number(config.iterations) << QStringLiteral("--warmup")
+              << QString::number(config.warmup);
+    if (config.memoryLimitBytes > 0)
+        arguments << QStringLiteral("--memory-limit") << QString::number(config.memoryLimitBytes);
+    if (config.threads > 0)
+        arguments << QStringLiteral("--threads") << QString::number(config.threads);
+    if (!config.trace)
+        arguments << QStringLiteral("--no-trace");
+    if (!config.name.isEmpty())
+        arguments << QStringLiteral("--name") << config.name;
+    arguments << QStringLiteral("--progress") << QStringLiteral("--db") << databasePath;
+    return arguments;
+}
+
+bool ProfileJob::isRunning() const { return m_process && m_process->state() != QProcess::NotRunning; }
+
+void ProfileJob::start(const RunConfig& config)
+{
+    Q_ASSERT(!isRunning());
+    m_runId = -1;
+    m_cancelled = false;
+    m_pending.clear();
+    m_lastError.clear();
+    delete m_process;
+    m_process = new QProcess(this);
+    m_process->setReadChannel(QProcess::StandardError);
+    connect(m_process, &QProcess::readyReadStandardError, this, &ProfileJob::readProgress);
+    connect(m_process, &QProcess::finished, this, &ProfileJob::onFinished);
+    connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+        if (error == QProcess::FailedToStart)
+            Q_EMIT failed(-1,
+                tr("Could not start the profiling worker %1: %2. Reinstall Memoscope or check the file.")
+                    .arg(m_workerPath, m_process->errorString()));
+    });
+    m_process->start(m_workerPath, workerArguments(config, m_databasePath));
+}
+
+void ProfileJob::cancel()
+{
+    if (!isRunning())
+        return;
+    m_cancelled = true;
+    m_process->kill();
+}
+
+void ProfileJob::readProgress()
+{
+    m_pending += m_process->readAllStandardError();
+    int newline;
+    while ((newline = m_pending.indexOf('\n')) >= 0) {
+        const QByteArray line = m_pending.left(newline).trimmed();
+        m_pending.remove(0, newline + 1);
+        const QJsonObject json = QJsonDocument::fromJson(line).object();
+        if (json.isEmpty()) {
+            // The worker's one-line error: "memoscope-cli profile: error: <message>".
+            const int at = line.indexOf("error: ");
+            if (at >= 0)
+                m_lastError = QString::fromUtf8(line.mid(at + 7));
+            continue;
+        }
+        const qint64 runId = qint64(json.value(QStringLiteral("run_id")).toDouble(-1));
+        if (runId >= 0 && m_runId < 0) {
+            m_runId = runId;
+            Q_EMIT runStarted(runId);
+        }
+        Q_EMIT progressChanged(json.value(QStringLiteral("stage")).toString(),
+            json.value(QStringLiteral("iteration")).toInt(), json.value(QStringLiteral("total")).toInt());
+    }
+}
+
+QString ProfileJob::failureMessage(int exitCode, QProcess::ExitStatus status) const
+{
+    if (m_cancelled)
+        return tr("The run was cancelled.");
+    if (status == QProcess::CrashExit) {
+        const char* name = exitCode > 0 ? strsignal(exitCode) : nullptr;
+        return tr("The model crashed the profiling worker (%1). Memoscope itself is unaffected; the run is "
+                  "listed as failed.")
+            .arg(name ? QString::fromLocal8Bit(name) : tr("killed"));
+    }
+    const QString detail = m_lastError.isEmpty() ? tr("the worker exited with code %1").arg(exitCode) : m_lastError;
+    switch (exitCode) {
+    case ExitBadInput:
+        return tr("The model could not be run with these settings: %1").arg(detail);
+    case ExitModelFailed:
+        return tr("The model failed while running: %1").arg(detail);
+    case ExitOutOfMemory:
+        return tr("The run ran out of memory under its limit: %1").arg(detail);
+    default:
+        return tr("Profiling failed: %1").arg(detail);
+    }
+}
+
+void ProfileJob::markRunFailedThenReport(const QString& message)
+{
+    // The worker could not record its own end. The store is written off the GUI thread, and `failed` is
+    // emitted only once it is, so whoever lists the runs next sees this message.
+    const QString path = m_databasePath;
+    const qint64 runId = m_runId;
+    auto* watcher = new QFutureWatcher<void>(this);
+    connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, runId, message] {
+        watcher->deleteLater();
+        Q_EMIT failed(runId, message);
+    });
+    watcher->setFuture(QtConcurrent::run([path, runId, message] {
+        try {
+            Store(path).markFailed(runId, message);
+        } catch (const StoreError&) {
+            // The run stays 'running' until the store reaps it as abandoned; nothing is lost.
+        }
+    }));
+}
+
+void ProfileJob::onFinished(int exitCode, QProcess::ExitStatus status)
+{
+    readProgress();
+    if (status == QProcess::NormalExit && exitCode == ExitOk && !m_cancelled) {
+        Q_EMIT finished(m_runId);
+        return;
+    }
+    const QString message = failureMessage(exitCode, status);
+    if (m_runId >= 0 && (status == QProcess::CrashExit || m_cancelled))
+        markRunFailedThenReport(message);
+    else
+        Q_EMIT failed(m_runId, message);
+}
+
+} // namespace memoscope

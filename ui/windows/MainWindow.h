@@ -1,0 +1,83 @@
+#pragma once
+// The main window only composes: a start page, the run page and the compare page in a stack, the run
+// history in a dock, and the profiling job and run loader that feed them.
+
+#include "AppPaths.h"
+#include "ui/jobs/RunLoader.h"
+
+#include <QMainWindow>
+
+class QAction;
+class QLabel;
+class QProgressBar;
+class QStackedWidget;
+class QToolButton;
+
+namespace memoscope {
+
+class ComparePage;
+class HistoryDock;
+class ProfileJob;
+class RecentFiles;
+class RunPage;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(const AppPaths& paths, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    void openModel(const QString& path); // shows its latest run, or asks how to run it
+    void openDemo(); // the demo's latest run, profiling it on first start
+    void runModel(const RunConfig& config);
+    void openRun(qint64 runId);
+    void compareRuns(const QVector<qint64>& runIds);
+    void openDatabase(const QString& path);
+
+    RunPage* runPage() const { return m_runPage; }
+    ComparePage* comparePage() const { return m_comparePage; }
+    HistoryDock* history() const { return m_history; }
+    ProfileJob* job() const { return m_job; }
+    RunLoader* loader() const { return m_loader; }
+    QString databasePath() const { return m_loader->databasePath(); }
+
+Q_SIGNALS:
+    void runShown(qint64 runId);
+    void comparisonShown();
+    void runFailed(qint64 runId, const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    QWidget* createStartPage();
+    void createActions();
+    void askToRun(const RunConfig& initial);
+    void setRunning(bool running);
+    void showError(const QString& title, const QString& message);
+    void showAbout();
+    void onLatestRunFound(const QString& modelPath, qint64 runId, const RunConfig& config);
+
+    AppPaths m_paths;
+    QStackedWidget* m_pages;
+    QWidget* m_startPage;
+    RunPage* m_runPage;
+    ComparePage* m_comparePage;
+    HistoryDock* m_history;
+    ProfileJob* m_job;
+    RunLoader* m_loader;
+    RecentFiles* m_recent = nullptr;
+    QLabel* m_status;
+    QProgressBar* m_progress;
+    QToolButton* m_cancelButton;
+    QProgressBar* m_busy;
+    QAction* m_runAction = nullptr;
+    QAction* m_cancelAction = nullptr;
+    QString m_pendingModel; // waiting for its latest run to be looked up
+    bool m_profileIfNew = false; // the demo: profile without asking
+    RunConfig m_lastConfig; // pre-fills the next Run dialog
+};
+
+} // namespace memoscope

@@ -1,0 +1,45 @@
+#pragma once
+// Asks how to run a model: one row per input (shape, type, range; validated exactly as the CLI does), batch
+// size, mode, optimizer, iterations, an optional memory limit. Pre-filled from the model's previous run.
+
+#include "core/RunConfig.h"
+
+#include <QDialog>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QTableView;
+
+namespace memoscope {
+
+class InputSpecModel;
+
+class RunSettingsDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit RunSettingsDialog(const RunConfig& initial, QWidget* parent = nullptr);
+    RunConfig config() const;
+    InputSpecModel* inputs() const { return m_inputs; } // for tests
+
+private:
+    void updateValidity();
+
+    RunConfig m_initial;
+    InputSpecModel* m_inputs;
+    QTableView* m_inputTable;
+    QSpinBox* m_batchSize;
+    QComboBox* m_mode;
+    QComboBox* m_optimizer;
+    QLineEdit* m_labels;
+    QSpinBox* m_iterations;
+    QSpinBox* m_warmup;
+    QLineEdit* m_memoryLimit;
+    QLineEdit* m_name;
+    QLabel* m_error;
+    QPushButton* m_runButton;
+};
+
+} // namespace memoscope
