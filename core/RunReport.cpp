@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QTextStream>
 #include <algorithm>
+#include <cmath>
 
 namespace memoscope {
 
@@ -226,6 +227,44 @@ QString runListToText(const QVector<RunSummary>& runs)
                    .arg(run.createdAt.toString(QStringLiteral("yyyy-MM-dd hh:mm:ss")), -20)
                    .arg(label);
     }
+    return text;
+}
+
+QString optimizationToText(const OptimizationRecord& record)
+{
+    QString text;
+    QTextStream out(&text);
+    auto ratio = [](qint64 after, qint64 before) {
+        return before > 0 ? QStringLiteral(" (%1x)").arg(double(after) / double(before), 0, 'f', 3) : QString();
+    };
+    out << "Optimized " << QFileInfo(record.sourceModel).fileName() << " -> " << record.outputModel << ": "
+        << record.applied.join(QStringLiteral(", then ")) << "\n";
+    out << "  changed " << record.changedLayers.size() << " layer" << (record.changedLayers.size() == 1 ? "" : "s");
+    if (!record.changedLayers.isEmpty())
+        out << ": " << record.changedLayers.mid(0, 8).join(QStringLiteral(", "))
+            << (record.changedLayers.size() > 8 ? QStringLiteral(", ...") : QString());
+    out << "\n";
+    for (const SkippedLayerRecord& skipped : record.skippedLayers)
+        out << "  skipped " << skipped.layer << " (" << skipped.technique << "): " << skipped.reason << "\n";
+    out << "  parameters " << formatBytes(record.paramBytesBefore) << " -> " << formatBytes(record.paramBytesAfter)
+        << ratio(record.paramBytesAfter, record.paramBytesBefore) << "; file " << formatBytes(record.fileBytesBefore)
+        << " -> " << formatBytes(record.fileBytesAfter) << ratio(record.fileBytesAfter, record.fileBytesBefore) << "\n";
+    if (record.fidelity) {
+        const FidelityReport& f = *record.fidelity;
+        out << "  fidelity on " << f.samples << " samples: max abs error " << QString::number(f.maxAbsError, 'g', 4)
+            << ", mean relative error " << percent(f.meanRelativeError) << ", cosine " << QString::number(f.cosine, 'f', 5);
+        if (!std::isnan(f.top1Agreement))
+            out << ", top-1 agreement " << percent(f.top1Agreement);
+        out << "\n";
+        if (f.accuracyBefore && f.accuracyAfter)
+            out << "  accuracy " << percent(*f.accuracyBefore) << " -> " << percent(*f.accuracyAfter) << "\n";
+    }
+    if (record.peakBytesBefore && record.peakBytesAfter)
+        out << "  peak " << formatBytes(*record.peakBytesBefore) << " -> " << formatBytes(*record.peakBytesAfter)
+            << ratio(*record.peakBytesAfter, *record.peakBytesBefore) << " (runs " << record.baselineRunId << " and "
+            << record.optimizedRunId << ")\n";
+    for (const QString& note : record.notes)
+        out << "  note: " << note << "\n";
     return text;
 }
 

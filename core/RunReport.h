@@ -15,4 +15,7 @@ QJsonArray runListToJson(const QVector<RunSummary>& runs);
 QString runToText(const StoredRun& run, int topLayers, bool allLayers);
 QString runListToText(const QVector<RunSummary>& runs);
 
+// What `optimize` did, for people: applied techniques, changed and skipped layers, sizes and fidelity.
+QString optimizationToText(const OptimizationRecord& record);
+
 } // namespace memoscope

@@ -97,7 +97,20 @@ CREATE TABLE op_spans(
     PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
 )sql";
 
-    const char* const migrations[] = { migration1, migration2 };
+    // Version 3: optimizations (memoscope-cli optimize --profile), linking a baseline run to the optimized
+    // run, with what was applied and how faithful the result is.
+    const char* const migration3 = R"sql(
+CREATE TABLE optimizations(
+    id INTEGER PRIMARY KEY,
+    baseline_run_id INTEGER,
+    optimized_run_id INTEGER,
+    created_at TEXT NOT NULL,
+    record_json TEXT NOT NULL);
+CREATE INDEX optimizations_by_optimized_run ON optimizations(optimized_run_id);
+CREATE INDEX optimizations_by_baseline_run ON optimizations(baseline_run_id);
+)sql";
+
+    const char* const migrations[] = { migration1, migration2, migration3 };
 }
 
 int latestSchemaVersion() { return int(std::size(migrations)); }

@@ -216,7 +216,31 @@ std::optional<StoredRun> Store::load(qint64 runId, bool withEvents)
     if (metrics.step())
         stored.metrics = RunMetrics::fromJson(fromJsonText(metrics.text(0)));
     loadTrace(runId, withEvents, &stored);
+    stored.optimization = optimizationOfRun(runId);
     return stored;
+}
+
+qint64 Store::recordOptimization(const OptimizationRecord& record)
+{
+    Statement insert(m_db->handle(),
+        "INSERT INTO optimizations(baseline_run_id, optimized_run_id, created_at, record_json) VALUES(?,?,?,?)");
+    if (record.baselineRunId >= 0)
+        insert.bind(1, record.baselineRunId);
+    if (record.optimizedRunId >= 0)
+        insert.bind(2, record.optimizedRunId);
+    insert.bind(3, now()).bind(4, toJsonText(record.toJson()));
+    insert.run();
+    return m_db->lastInsertId();
+}
+
+std::optional<OptimizationRecord> Store::optimizationOfRun(qint64 optimizedRunId)
+{
+    Statement query(m_db->handle(),
+        "SELECT record_json FROM optimizations WHERE optimized_run_id = ? ORDER BY id DESC LIMIT 1");
+    query.bind(1, optimizedRunId);
+    if (!query.step())
+        return std::nullopt;
+    return OptimizationRecord::fromJson(fromJsonText(query.text(0)));
 }
 
 void Store::renameRun(qint64 runId, const QString& name)
@@ -229,6 +253,9 @@ void Store::renameRun(qint64 runId, const QString& name)
 bool Store::deleteRun(qint64 runId)
 {
     Transaction transaction(*m_db);
+    Statement unlink(m_db->handle(), "DELETE FROM optimizations WHERE optimized_run_id = ? OR baseline_run_id = ?");
+    unlink.bind(1, runId).bind(2, runId);
+    unlink.run();
     for (const char* table : { "events", "layers", "layer_stats", "ops", "phase_spans", "op_spans" }) {
         Statement remove(m_db->handle(), (QByteArray("DELETE FROM ") + table + " WHERE run_id = ?").constData());
         remove.bind(1, runId);

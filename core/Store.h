@@ -3,6 +3,7 @@
 // A run is written as `running` first and becomes `complete` (or failed, or oom) only at the very end,
 // so a run whose process died is never mistaken for a finished one.
 
+#include "Optimization.h"
 #include "Run.h"
 #include "RunTrace.h"
 #include "StoreError.h"
@@ -22,6 +23,7 @@ struct StoredRun {
     RunMetrics metrics;
     RunTrace trace; // events only when asked for
     QVector<LayerStats> layerStats; // indexed by layer id
+    std::optional<OptimizationRecord> optimization; // when this run profiled an optimized model
 };
 
 class Store {
@@ -49,6 +51,9 @@ public:
     std::optional<qint64> latestRunOfModel(const QString& modelPath);
     void renameRun(qint64 runId, const QString& name);
     bool deleteRun(qint64 runId);
+
+    qint64 recordOptimization(const OptimizationRecord& record);
+    std::optional<OptimizationRecord> optimizationOfRun(qint64 optimizedRunId);
 
     // Runs left `running` by a process that no longer exists become failed. Returns how many.
     int reapAbandonedRuns();
