@@ -360,6 +360,19 @@ void AllocationRecorder::addSetupTensor(void* storage, qint64 bytes, Category ca
     m_iterationFirstAllocation = qint32(m_allocations.size());
 }
 
+void AllocationRecorder::addRemainingLiveBlocks(Category category, qint32 layerId)
+{
+    std::vector<std::pair<void*, qint64>> remaining;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        for (const auto& [ptr, block] : m_liveBlocks)
+            if (block.allocationId < 0)
+                remaining.emplace_back(ptr, block.bytes);
+    }
+    for (const auto& [ptr, bytes] : remaining)
+        addSetupTensor(ptr, bytes, category, layerId);
+}
+
 void AllocationRecorder::closePhaseSpan(qint64 endNs)
 {
     if (!m_phaseSpans.isEmpty() && m_phaseSpans.back().endNs < 0)

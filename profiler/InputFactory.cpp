@@ -134,6 +134,22 @@ std::vector<at::Tensor> InputFactory::fileTensors() const
     return tensors;
 }
 
+std::vector<int64_t> sampleShapeOf(const QString& spec)
+{
+    QString error;
+    const std::optional<InputSpec> parsed = InputSpec::parse(spec, &error);
+    if (!parsed || parsed->source != InputSpec::Source::Random || parsed->shape.isEmpty())
+        return {};
+    return std::vector<int64_t>(parsed->shape.begin() + 1, parsed->shape.end());
+}
+
+int64_t batchSizeOf(const QString& spec)
+{
+    QString error;
+    const std::optional<InputSpec> parsed = InputSpec::parse(spec, &error);
+    return parsed && parsed->source == InputSpec::Source::Random && !parsed->shape.isEmpty() ? parsed->shape.first() : 0;
+}
+
 QString InputFactory::describe() const
 {
     QStringList parts;

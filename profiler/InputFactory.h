@@ -37,4 +37,9 @@ private:
 
 at::ScalarType scalarTypeOf(const QString& dtype);
 
+// From one input spec: the shape of one sample (the shape without its batch dimension) and the batch size;
+// empty and 0 for a tensor file or a spec that does not parse.
+std::vector<int64_t> sampleShapeOf(const QString& spec);
+int64_t batchSizeOf(const QString& spec);
+
 } // namespace memoscope

@@ -1,6 +1,7 @@
 #pragma once
-// The layers of a loaded model, looked up by module path. Paths the module tree did not list (a module
-// reached only through an attribute, say) are added on first sight under their closest listed ancestor.
+// The layers of a loaded model, looked up by module path. A path from the interpreter that skips a container
+// (ModuleList, ModuleDict) is found through it; paths the module tree did not list at all are added on first
+// sight under their closest listed ancestor.
 
 #include "core/RunTrace.h"
 
@@ -19,6 +20,9 @@ public:
     QVector<Layer>& layers() { return m_layers; }
 
 private:
+    qint32 resolveThroughContainers(const std::string& path) const;
+    static bool isContainer(const QString& type);
+
     QVector<Layer> m_layers;
     std::unordered_map<std::string, qint32> m_byPath;
 };

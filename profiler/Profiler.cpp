@@ -85,6 +85,9 @@ namespace {
             add(owned.tensor, Category::OptimizerState, owned.layerId);
         for (const at::Tensor& tensor : inputs.fileTensors())
             add(tensor, Category::Input, -1);
+        // Memory the loaded model holds outside its tensors (weights a quantized engine repacked, constants of
+        // its code): part of what the run needs, owned by no layer we can name.
+        recorder.addRemainingLiveBlocks(Category::Parameter, -1);
     }
 
     class Session {

@@ -2,6 +2,12 @@
 
 #include "ProfileError.h"
 #include "core/FileHash.h"
+#include "transform/QuantizedEngine.h"
+#include "transform/ScriptEditing.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <functional>
 
 #include <QFileInfo>
 #include <unordered_set>
@@ -69,13 +75,44 @@ namespace {
         };
         for (const auto& parameter : module.named_parameters(/*recurse=*/false))
             own(parameter.value, true);
-        for (const auto& buffer : module.named_buffers(/*recurse=*/false))
-            own(buffer.value, false);
+        // Buffers, and weights kept as plain attributes: int8 tensors, packed quantized weights (custom-class
+        // objects) and their scales. A tensor already counted as a parameter is not counted again.
+        for (const auto& attribute : module.named_attributes(/*recurse=*/false))
+            if (!attribute.value.isModule())
+                for (const at::Tensor& tensor : tensorsInside(attribute.value))
+                    own(tensor, false);
         for (const auto& child : module.named_children())
             addModule(model, child.value, path.isEmpty() ? QString::fromStdString(child.name)
                                                          : path + QLatin1Char('.') + QString::fromStdString(child.name),
                 id, seenStorages);
     }
+}
+
+std::vector<at::Tensor> tensorsInside(const c10::IValue& value)
+{
+    std::vector<at::Tensor> tensors;
+    std::function<void(const c10::IValue&)> collect = [&](const c10::IValue& v) {
+        if (v.isTensor()) {
+            const at::Tensor& tensor = v.toTensor();
+            tensors.push_back(tensor);
+            if (tensor.is_quantized() && tensor.qscheme() == at::kPerChannelAffine) {
+                tensors.push_back(tensor.q_per_channel_scales());
+                tensors.push_back(tensor.q_per_channel_zero_points());
+            }
+        } else if (v.isTuple()) {
+            for (const auto& element : v.toTupleRef().elements())
+                collect(element);
+        } else if (v.isList()) {
+            for (const auto& element : v.toListRef())
+                collect(element);
+        } else if (v.isObject()) {
+            const auto object = v.toObject();
+            if (torch::jit::Function* state = object->type()->findMethod("__getstate__"))
+                collect((*state)({ v }));
+        }
+    };
+    collect(value);
+    return tensors;
 }
 
 TorchModel TorchModel::load(const QString& path)
@@ -86,21 +123,32 @@ TorchModel TorchModel::load(const QString& path)
     if (!file.isFile() || !file.isReadable())
         throw ProfileError(ExitBadInput, QStringLiteral("model file %1 cannot be read").arg(path));
 
-    TorchModel model;
+    const QJsonObject applied
+        = QJsonDocument::fromJson(QByteArray::fromStdString(script::memoscopeExtraFile(path.toStdString()))).object();
+    if (applied.contains(QStringLiteral("quantized_engine")))
+        useQuantizedEngine(applied.value(QStringLiteral("quantized_engine")).toString());
+    torch::jit::Module module;
     try {
-        model.module = torch::jit::load(file.absoluteFilePath().toStdString());
+        module = torch::jit::load(file.absoluteFilePath().toStdString());
     } catch (const std::exception& error) {
         throw ProfileError(ExitBadInput,
             QStringLiteral("%1 is not a TorchScript model (%2). Save one from Python with "
                            "torch.jit.script(model).save(path) or torch.jit.trace(model, example).save(path)")
                 .arg(path, shortTorchMessage(error)));
     }
-    std::unordered_set<void*> seenStorages;
-    addModule(model, model.module, QString(), -1, seenStorages);
-
-    model.info.path = file.absoluteFilePath();
+    TorchModel model = wrap(module, file.absoluteFilePath());
     model.info.fileBytes = file.size();
     model.info.sha256 = sha256OfFile(model.info.path);
+    return model;
+}
+
+TorchModel TorchModel::wrap(const torch::jit::Module& module, const QString& path)
+{
+    TorchModel model;
+    model.module = module;
+    std::unordered_set<void*> seenStorages;
+    addModule(model, model.module, QString(), -1, seenStorages);
+    model.info.path = path;
     for (const Layer& layer : model.layers.layers()) {
         model.info.paramBytes += layer.paramBytes;
         model.info.paramCount += layer.paramCount;

@@ -27,11 +27,18 @@ struct TorchModel {
     // Keyed as torch::optim keys its per-parameter state: the TensorImpl address as text.
     std::unordered_map<std::string, qint32> layerOfParameter;
 
-    // Throws ProfileError(ExitBadInput) with a message saying what to do.
+    // Throws ProfileError(ExitBadInput) with a message saying what to do. A model Memoscope optimized says
+    // which quantized engine it was packed for; that engine is selected before loading.
     static TorchModel load(const QString& path);
+    // The layer tree and tensors of a module already in memory (a transformed model before it is saved).
+    static TorchModel wrap(const torch::jit::Module& module, const QString& path);
 };
 
 void* storageAddress(const at::Tensor& tensor);
 qint64 storageBytes(const at::Tensor& tensor);
+
+// Tensors held inside a custom-class object (packed quantized weights, recurrent cell parameters), found
+// through its serialized state; empty for anything else.
+std::vector<at::Tensor> tensorsInside(const c10::IValue& value);
 
 } // namespace memoscope

@@ -1,0 +1,293 @@
+#include "Optimizer.h"
+
+#include "InputFactory.h"
+#include "ProfileError.h"
+#include "Profiler.h"
+#include "TorchModel.h"
+#include "core/Store.h"
+#include "data/Dataset.h"
+#include "Fidelity.h"
+#include "transform/DynamicQuantization.h"
+#include "transform/Precision.h"
+#include "transform/QuantizedEngine.h"
+#include "transform/ScriptEditing.h"
+#include "transform/StaticQuantization.h"
+#include "transform/WeightOnlyQuantization.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <torch/csrc/jit/runtime/graph_executor.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace memoscope {
+
+namespace {
+    bool usesInt8(const QStringList& apply)
+    {
+        for (const QString& technique : apply)
+            if (technique.startsWith(QLatin1String("int8")))
+                return true;
+        return false;
+    }
+
+    void validate(const OptimizeConfig& config)
+    {
+        if (config.apply.isEmpty())
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("nothing to apply: give at least one --apply (%1)").arg(knownTechniques().join(QStringLiteral(", "))));
+        for (const QString& technique : config.apply)
+            if (!knownTechniques().contains(technique))
+                throw ProfileError(ExitBadInput,
+                    QStringLiteral("unknown --apply '%1': known techniques are %2")
+                        .arg(technique, knownTechniques().join(QStringLiteral(", "))));
+        if (config.outPath.isEmpty())
+            throw ProfileError(ExitBadInput, QStringLiteral("--out FILE is needed: where to write the optimized model"));
+        const QFileInfo out(config.outPath);
+        if (!out.absoluteDir().exists())
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("cannot write %1: the folder %2 does not exist").arg(config.outPath, out.absolutePath()));
+        if (out.exists() && out.canonicalFilePath() == QFileInfo(config.modelPath).canonicalFilePath())
+            throw ProfileError(ExitBadInput, QStringLiteral("--out must not be the model itself: choose another file"));
+        if (config.inputs.isEmpty())
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("--input is needed to check the optimized model and compare it with the original "
+                               "(one SHAPE[:DTYPE][:LOW..HIGH] per model input)"));
+    }
+
+    // Writes the module next to its destination and renames it into place: never a half-written file.
+    void writeModel(const torch::jit::Module& module, const QString& path,
+        const std::unordered_map<std::string, std::string>& extraFiles)
+    {
+        const QString temporary = QStringLiteral("%1.%2.part").arg(path).arg(getpid());
+        try {
+            module.save(temporary.toStdString(), extraFiles);
+        } catch (const std::exception& error) {
+            QFile::remove(temporary);
+            throw ProfileError(ExitFailure, QStringLiteral("cannot write %1: %2").arg(path, shortTorchMessage(error)));
+        }
+        if (std::rename(temporary.toLocal8Bit().constData(), path.toLocal8Bit().constData()) != 0) {
+            QFile::remove(temporary);
+            throw ProfileError(ExitFailure, QStringLiteral("cannot write %1: renaming into place failed").arg(path));
+        }
+    }
+
+    class OptimizeSession {
+    public:
+        OptimizeSession(const OptimizeConfig& config, Store* store, const OptimizeProgress& progress)
+            : m_config(config)
+            , m_store(store)
+            , m_progress(progress)
+        {
+        }
+
+        OptimizationRecord run();
+
+    private:
+        void step(const QString& text)
+        {
+            if (m_progress)
+                m_progress(text);
+        }
+        TransformOptions transformOptions(const TorchModel& model) const;
+        TransformReport apply(const QString& technique, torch::jit::Module& module, const TransformOptions& options,
+            const InputFactory& inputs);
+        void checkRuns(torch::jit::Module& module, const InputFactory& inputs) const;
+        void profileBoth(OptimizationRecord& record);
+
+        const OptimizeConfig& m_config;
+        Store* m_store;
+        const OptimizeProgress& m_progress;
+    };
+
+    TransformOptions OptimizeSession::transformOptions(const TorchModel& model) const
+    {
+        TransformOptions options;
+        options.perChannel = m_config.perChannel;
+        options.reduceRange = currentQuantizedEngine() != QLatin1String("qnnpack");
+        for (const QString& layer : m_config.exclude) {
+            if (model.layers.find(layer.toStdString()) < 0) {
+                QStringList known;
+                for (const Layer& l : model.layers.layers())
+                    if (!l.path.isEmpty())
+                        known << l.path;
+                throw ProfileError(ExitBadInput,
+                    QStringLiteral("--exclude %1 names no layer of this model (layers: %2)")
+                        .arg(layer, known.mid(0, 12).join(QStringLiteral(", ")) + (known.size() > 12 ? QStringLiteral(", ...") : QString())));
+            }
+            options.excluded.insert(layer.toStdString());
+        }
+        return options;
+    }
+
+    TransformReport OptimizeSession::apply(const QString& technique, torch::jit::Module& module,
+        const TransformOptions& options, const InputFactory& inputs)
+    {
+        if (technique == QLatin1String("bf16"))
+            return convertToBf16(module, options);
+        if (technique == QLatin1String("fp16"))
+            return storeInFp16(module, options);
+        if (technique == QLatin1String("int8-dynamic"))
+            return quantizeDynamicInt8(module, options);
+        if (technique == QLatin1String("int8-weight-only"))
+            return storeWeightsInInt8(module, options);
+        // int8-static: calibrate on data or, failing that, on random inputs of the given shapes.
+        StaticCalibration calibration;
+        calibration.batches = m_config.calibrationBatches;
+        if (!m_config.calibration.isEmpty()) {
+            DatasetOptions dataOptions;
+            dataOptions.sampleShape = sampleShapeOf(m_config.inputs.value(0));
+            auto data = Dataset::open(m_config.calibration, dataOptions);
+            const int64_t batch = std::max<int64_t>(1, batchSizeOf(m_config.inputs.value(0)));
+            calibration.makeInputs = [data = std::shared_ptr<Dataset>(std::move(data)), batch](int index) {
+                const DataBatch b = data->batch((index * batch) % std::max<qint64>(1, data->size()), batch);
+                return std::vector<torch::jit::IValue> { b.inputs };
+            };
+        } else {
+            calibration.makeInputs = [&inputs](int) { return inputs.makeInputs(); };
+            calibration.randomInputs = true;
+        }
+        return quantizeStaticInt8(module, options, calibration);
+    }
+
+    void OptimizeSession::checkRuns(torch::jit::Module& module, const InputFactory& inputs) const
+    {
+        try {
+            torch::NoGradGuard noGrad;
+            module.eval();
+            module.forward(inputs.makeInputs());
+        } catch (const std::exception& error) {
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("the optimized model does not run (%1), so nothing was written. Leave the failing "
+                               "layer out with --exclude LAYER, or drop the technique")
+                    .arg(shortTorchMessage(error)));
+        }
+    }
+
+    OptimizationRecord OptimizeSession::run()
+    {
+        validate(m_config);
+        torch::manual_seed(0);
+        torch::jit::setGraphExecutorOptimize(false);
+        OptimizationRecord record;
+        record.sourceModel = QFileInfo(m_config.modelPath).absoluteFilePath();
+        record.outputModel = QFileInfo(m_config.outPath).absoluteFilePath();
+        record.applied = m_config.apply;
+
+        InputFactory inputs(m_config.inputs, QString());
+        if (usesInt8(m_config.apply)) {
+            const EngineChoice engine = chooseQuantizedEngine(m_config.engine);
+            record.quantizedEngine = engine.engine;
+            record.notes << QStringLiteral("quantized engine %1 (%2)").arg(engine.engine, engine.reason);
+        }
+        step(QStringLiteral("loading"));
+        TorchModel original = TorchModel::load(m_config.modelPath);
+        original.module.eval();
+        record.paramBytesBefore = original.info.paramBytes;
+        record.fileBytesBefore = original.info.fileBytes;
+        const TransformOptions options = transformOptions(original);
+        checkRuns(original.module, inputs);
+
+        // The working copy is a fresh load, so the original stays untouched for the comparison.
+        torch::jit::Module working = torch::jit::load(m_config.modelPath.toStdString());
+        working.eval();
+        for (const QString& technique : m_config.apply) {
+            step(QStringLiteral("applying %1").arg(technique));
+            TransformReport report;
+            try {
+                report = apply(technique, working, options, inputs);
+            } catch (const ProfileError&) {
+                throw;
+            } catch (const std::exception& error) {
+                throw ProfileError(ExitBadInput,
+                    QStringLiteral("%1 cannot be applied to this model: %2; nothing was written")
+                        .arg(technique, shortTorchMessage(error)));
+            }
+            for (const std::string& layer : report.changed)
+                if (!record.changedLayers.contains(QString::fromStdString(layer)))
+                    record.changedLayers << QString::fromStdString(layer);
+            for (const SkippedLayer& skipped : report.skipped)
+                record.skippedLayers << SkippedLayerRecord { QString::fromStdString(skipped.layer),
+                    QString::fromStdString(skipped.reason), technique };
+            for (const std::string& note : report.notes)
+                record.notes << QString::fromStdString(note);
+            // Edited methods only take effect in a freshly loaded module: the same file the user gets.
+            working = script::roundTrip(working);
+            working.eval();
+        }
+
+        QJsonObject applied { { QStringLiteral("applied"), QJsonArray::fromStringList(m_config.apply) },
+            { QStringLiteral("source_sha256"), original.info.sha256 } };
+        if (!record.quantizedEngine.isEmpty())
+            applied[QStringLiteral("quantized_engine")] = record.quantizedEngine;
+        const std::unordered_map<std::string, std::string> extraFiles {
+            { "memoscope.json", QJsonDocument(applied).toJson(QJsonDocument::Compact).toStdString() }
+        };
+        step(QStringLiteral("checking"));
+        checkRuns(working, inputs);
+
+        step(QStringLiteral("measuring fidelity"));
+        std::unique_ptr<Dataset> labelled;
+        if (!m_config.data.isEmpty()) {
+            DatasetOptions dataOptions;
+            dataOptions.sampleShape = sampleShapeOf(m_config.inputs.value(0));
+            labelled = Dataset::open(m_config.data, dataOptions);
+            if (!labelled->labelled())
+                throw ProfileError(ExitBadInput,
+                    QStringLiteral("--data %1 has no labels, so accuracy cannot be measured").arg(m_config.data));
+        }
+        record.fidelity = compareModels(original.module, working, [&inputs] { return inputs.makeInputs(); },
+            m_config.fidelityBatches, labelled.get(), std::max<int64_t>(1, batchSizeOf(m_config.inputs.value(0))));
+
+        step(QStringLiteral("writing"));
+        writeModel(working, m_config.outPath, extraFiles);
+        record.paramBytesAfter = TorchModel::wrap(working, record.outputModel).info.paramBytes;
+        record.fileBytesAfter = QFileInfo(m_config.outPath).size();
+
+        if (m_config.profile)
+            profileBoth(record);
+        return record;
+    }
+
+    void OptimizeSession::profileBoth(OptimizationRecord& record)
+    {
+        if (!m_store)
+            return;
+        RunConfig settings = m_config.profileSettings;
+        settings.inputs = m_config.inputs;
+        for (const bool optimized : { false, true }) {
+            step(optimized ? QStringLiteral("profiling the optimized model") : QStringLiteral("profiling the original"));
+            settings.modelPath = optimized ? record.outputModel : record.sourceModel;
+            settings.name = optimized ? QStringLiteral("optimized: %1").arg(m_config.apply.join(QStringLiteral(" + ")))
+                                      : QStringLiteral("baseline");
+            const ProfileOutcome outcome = profileModel(settings, *m_store);
+            if (outcome.exitCode != ExitOk)
+                throw ProfileError(outcome.exitCode,
+                    QStringLiteral("profiling the %1 model failed: %2")
+                        .arg(optimized ? QStringLiteral("optimized") : QStringLiteral("original"), outcome.message));
+            const std::optional<StoredRun> run = m_store->load(outcome.runId, false);
+            (optimized ? record.optimizedRunId : record.baselineRunId) = outcome.runId;
+            (optimized ? record.peakBytesAfter : record.peakBytesBefore) = run->metrics.peakBytes;
+        }
+        m_store->recordOptimization(record);
+    }
+}
+
+OptimizeOutcome optimizeModel(const OptimizeConfig& config, Store* store, const OptimizeProgress& progress)
+{
+    OptimizeOutcome outcome;
+    try {
+        outcome.record = OptimizeSession(config, store, progress).run();
+    } catch (const ProfileError& error) {
+        outcome.exitCode = error.code();
+        outcome.message = error.message();
+    }
+    return outcome;
+}
+
+} // namespace memoscope
