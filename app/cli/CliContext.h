@@ -41,5 +41,6 @@ private:
 int runProfileCommand(const CliContext& cli, const QStringList& arguments);
 int runRunsCommand(const CliContext& cli, const QStringList& arguments);
 int runShowCommand(const CliContext& cli, const QStringList& arguments);
+int runOptimizeCommand(const CliContext& cli, const QStringList& arguments);
 
 } // namespace memoscope

@@ -16,6 +16,8 @@ const char* const usage = "usage: memoscope-cli COMMAND [OPTIONS]\n"
                           "  profile MODEL.pt --input SPEC [...]   profile a TorchScript model and store the run\n"
                           "  runs                                  list stored runs\n"
                           "  show RUN_ID [--layers]                show one run\n"
+                          "  optimize MODEL.pt --apply TECHNIQUE --input SPEC --out FILE\n"
+                          "                                        quantize or lower the precision of a model\n"
                           "\n"
                           "Run `memoscope-cli COMMAND --help` for a command's options.\n";
 }
@@ -35,6 +37,7 @@ int main(int argc, char** argv)
         { QStringLiteral("profile"), memoscope::runProfileCommand },
         { QStringLiteral("runs"), memoscope::runRunsCommand },
         { QStringLiteral("show"), memoscope::runShowCommand },
+        { QStringLiteral("optimize"), memoscope::runOptimizeCommand },
     };
     const QString name = arguments.takeFirst();
     const auto command = commands.find(name);

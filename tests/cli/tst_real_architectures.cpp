@@ -48,7 +48,10 @@ private Q_SLOTS:
         QVERIFY(!run.value(QStringLiteral("peak_phase")).toString().isEmpty());
         const QJsonObject atPeak = run.value(QStringLiteral("categories_at_peak")).toObject();
         QCOMPARE(atPeak.size(), 7);
-        QCOMPARE(atPeak.value(QStringLiteral("parameter")).toDouble(), run.value(QStringLiteral("param_bytes")).toDouble());
+        // The model's tensors, and the few KiB a loaded model keeps outside them.
+        const double parameters = atPeak.value(QStringLiteral("parameter")).toDouble();
+        const double paramBytes = run.value(QStringLiteral("param_bytes")).toDouble();
+        QVERIFY2(parameters >= paramBytes && parameters <= paramBytes * 1.01 + 16 * 1024, qPrintable(QString::number(parameters)));
         if (mode == QLatin1String("train") && model != QLatin1String("traced_mlp")) {
             // Convolutional nets peak early in backward, with most activations still kept.
             QVERIFY(atPeak.value(QStringLiteral("activation")).toDouble() > 0);
