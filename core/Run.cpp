@@ -81,6 +81,7 @@ QJsonObject RunMetrics::toJson() const
     json[key("rss_peak_bytes")] = double(rssPeakBytes);
     json[key("threads")] = threads;
     json[key("libtorch_version")] = libtorchVersion;
+    json[key("quantized_engine")] = quantizedEngine;
     json[key("traced")] = traced;
     if (hasOutOfMemory) {
         QJsonObject oom;
@@ -115,6 +116,7 @@ RunMetrics RunMetrics::fromJson(const QJsonObject& json)
     m.rssPeakBytes = qint64(json.value(key("rss_peak_bytes")).toDouble());
     m.threads = json.value(key("threads")).toInt();
     m.libtorchVersion = json.value(key("libtorch_version")).toString();
+    m.quantizedEngine = json.value(key("quantized_engine")).toString();
     m.traced = json.value(key("traced")).toBool(true);
     const QJsonObject oom = json.value(key("out_of_memory")).toObject();
     m.hasOutOfMemory = !oom.isEmpty();

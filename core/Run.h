@@ -57,6 +57,7 @@ struct RunMetrics {
     qint64 rssPeakBytes = 0; // the whole worker process (LibTorch included), from the kernel
     int threads = 0;
     QString libtorchVersion;
+    QString quantizedEngine; // the engine quantized ops ran with
     bool traced = true;
 
     bool hasOutOfMemory = false;

@@ -57,6 +57,8 @@ QJsonObject RunConfig::toJson() const
         json[QStringLiteral("threads")] = threads;
     if (!name.isEmpty())
         json[QStringLiteral("name")] = name;
+    if (!quantizedEngine.isEmpty())
+        json[QStringLiteral("quantized_engine")] = quantizedEngine;
     return json;
 }
 
@@ -76,6 +78,7 @@ RunConfig RunConfig::fromJson(const QJsonObject& json)
     config.trace = json.value(QStringLiteral("trace")).toBool(true);
     config.threads = json.value(QStringLiteral("threads")).toInt(0);
     config.name = json.value(QStringLiteral("name")).toString();
+    config.quantizedEngine = json.value(QStringLiteral("quantized_engine")).toString();
     return config;
 }
 

@@ -23,6 +23,7 @@ struct RunConfig {
     qint64 memoryLimitBytes = 0; // 0: no limit
     bool trace = true; // false: the same iterations with no instrumentation, to measure overhead
     int threads = 0; // intra-op threads; 0: LibTorch's default
+    QString quantizedEngine; // qnnpack or onednn; empty: the one a model was optimized for, else the faster
     QString name;
 
     QJsonObject toJson() const;

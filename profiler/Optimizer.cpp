@@ -2,6 +2,7 @@
 
 #include "InputFactory.h"
 #include "ProfileError.h"
+#include "TorchWarnings.h"
 #include "Profiler.h"
 #include "TorchModel.h"
 #include "core/Store.h"
@@ -281,6 +282,7 @@ namespace {
 OptimizeOutcome optimizeModel(const OptimizeConfig& config, Store* store, const OptimizeProgress& progress)
 {
     OptimizeOutcome outcome;
+    showEachTorchWarningOnce();
     try {
         outcome.record = OptimizeSession(config, store, progress).run();
     } catch (const ProfileError& error) {

@@ -2,9 +2,11 @@
 
 #include "AllocationRecorder.h"
 #include "ProfileError.h"
+#include "TorchWarnings.h"
 #include "StepRunner.h"
 #include "core/Analysis.h"
 #include "core/Store.h"
+#include "transform/QuantizedEngine.h"
 
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/torch.h>
@@ -143,7 +145,11 @@ namespace {
         torch::jit::setGraphExecutorOptimize(false);
 
         InputFactory inputs(m_config.inputs, m_config.labels);
-        TorchModel model = TorchModel::load(m_config.modelPath);
+        // Packed quantized weights are repacked for the current engine as a model loads: choose it first.
+        const bool askedForEngine = !m_config.quantizedEngine.isEmpty() && m_config.quantizedEngine != QLatin1String("auto");
+        chooseQuantizedEngine(m_config.quantizedEngine);
+        TorchModel model = TorchModel::load(m_config.modelPath, !askedForEngine);
+        m_metrics.quantizedEngine = currentQuantizedEngine();
         m_runId = m_store.beginRun(m_store.recordModel(model.info), m_config);
         outcome.runId = m_runId;
         report(ProfileProgress::Stage::Started, 0, 0);
@@ -212,6 +218,7 @@ namespace {
 
 ProfileOutcome profileModel(const RunConfig& config, Store& store, const ProgressCallback& progress)
 {
+    showEachTorchWarningOnce();
     try {
         return Session(config, store, progress).run();
     } catch (const ProfileError& error) {

@@ -115,7 +115,7 @@ std::vector<at::Tensor> tensorsInside(const c10::IValue& value)
     return tensors;
 }
 
-TorchModel TorchModel::load(const QString& path)
+TorchModel TorchModel::load(const QString& path, bool followModelEngine)
 {
     const QFileInfo file(path);
     if (!file.exists())
@@ -125,7 +125,7 @@ TorchModel TorchModel::load(const QString& path)
 
     const QJsonObject applied
         = QJsonDocument::fromJson(QByteArray::fromStdString(script::memoscopeExtraFile(path.toStdString()))).object();
-    if (applied.contains(QStringLiteral("quantized_engine")))
+    if (followModelEngine && applied.contains(QStringLiteral("quantized_engine")))
         useQuantizedEngine(applied.value(QStringLiteral("quantized_engine")).toString());
     torch::jit::Module module;
     try {

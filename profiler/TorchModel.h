@@ -29,7 +29,8 @@ struct TorchModel {
 
     // Throws ProfileError(ExitBadInput) with a message saying what to do. A model Memoscope optimized says
     // which quantized engine it was packed for; that engine is selected before loading.
-    static TorchModel load(const QString& path);
+    // `followModelEngine` false keeps the engine already chosen (the user asked for one).
+    static TorchModel load(const QString& path, bool followModelEngine = true);
     // The layer tree and tensors of a module already in memory (a transformed model before it is saved).
     static TorchModel wrap(const torch::jit::Module& module, const QString& path);
 };

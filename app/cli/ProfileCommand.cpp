@@ -44,6 +44,10 @@ namespace {
             QStringLiteral("LibTorch intra-op threads (default: LibTorch's choice)."), QStringLiteral("N") };
         QCommandLineOption name { QStringLiteral("name"), QStringLiteral("A name for the run."),
             QStringLiteral("TEXT") };
+        QCommandLineOption engine { QStringLiteral("engine"),
+            QStringLiteral("Quantized engine: qnnpack, onednn or auto (default: the one the model was optimized for, "
+                           "else the faster here)."),
+            QStringLiteral("NAME"), QStringLiteral("auto") };
         QCommandLineOption progress { QStringLiteral("progress"),
             QStringLiteral("Print progress as JSON lines on stderr (used by the GUI's worker).") };
     };
@@ -74,7 +78,7 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
     parser.addPositionalArgument(QStringLiteral("MODEL.pt"), QStringLiteral("A TorchScript model file."));
     ProfileOptions o;
     parser.addOptions({ o.input, o.labels, o.mode, o.optimizer, o.learningRate, o.iterations, o.warmup,
-        o.memoryLimit, o.noTrace, o.threads, o.name, o.progress, CliContext::databaseOption(),
+        o.memoryLimit, o.noTrace, o.threads, o.name, o.engine, o.progress, CliContext::databaseOption(),
         CliContext::jsonOption() });
     int exitCode = ExitOk;
     if (!cli.parse(parser, arguments, &exitCode))
@@ -90,6 +94,7 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
     config.labels = parser.value(o.labels);
     config.trace = !parser.isSet(o.noTrace);
     config.name = parser.value(o.name);
+    config.quantizedEngine = parser.value(o.engine);
     if (!parseMode(parser.value(o.mode), &config.mode))
         return cli.fail(ExitBadInput, QStringLiteral("--mode must be inference or train, not '%1'").arg(parser.value(o.mode)));
     if (!parseOptimizer(parser.value(o.optimizer), &config.optimizer))

@@ -177,15 +177,18 @@ namespace {
             for (const ModuleInstance* owner : m_recurrent) {
                 Module module = owner->module;
                 module._ivalue()->setAttr("_flat_weights", c10::List<at::Tensor>());
-                for (const auto& parameter : module.named_parameters(/*recurse=*/false)) {
+                std::vector<std::string> names; // first: removing attributes while listing them skips some
+                for (const auto& parameter : module.named_parameters(/*recurse=*/false))
+                    names.push_back(parameter.name);
+                for (const std::string& name : names) {
                     bool read = false;
-                    for (Node* node : script::attributeReads(m_graphs, module.type().get(), parameter.name))
+                    for (Node* node : script::attributeReads(m_graphs, module.type().get(), name))
                         read = read || node->output()->hasUses();
                     if (read)
-                        m_report.notes.push_back(owner->path + "." + parameter.name + " is read outside the "
-                            "recurrent op, so its float copy is kept");
+                        m_report.notes.push_back(owner->path + "." + name + " is read outside the recurrent op, "
+                                                                            "so its float copy is kept");
                     else
-                        script::replaceTensorAttribute(module, parameter.name, std::nullopt);
+                        script::replaceTensorAttribute(module, name, std::nullopt);
                 }
             }
         }

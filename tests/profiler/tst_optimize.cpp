@@ -96,6 +96,15 @@ private Q_SLOTS:
         QVERIFY(sameOutputsInPython(name));
     }
 
+    void int8DynamicLeavesNoFloatRecurrentWeights()
+    {
+        optimize(QStringLiteral("lstm_lm"), { QStringLiteral("int8-dynamic") });
+        const torch::jit::Module lstm = TorchModel::load(output(QStringLiteral("lstm_lm"))).module.attr("lstm").toModule();
+        QCOMPARE(lstm.named_parameters(false).size(), size_t(0));
+        QVERIFY(lstm.attr("_flat_weights").toTensorList().empty());
+        QCOMPARE(lstm.attr("_memoscope_int8_cells").toList().size(), size_t(2));
+    }
+
     void int8DynamicReachesAttentionLayers()
     {
         const OptimizationRecord record = optimize(QStringLiteral("transformer"), { QStringLiteral("int8-dynamic") });

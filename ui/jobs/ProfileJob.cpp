@@ -47,6 +47,8 @@ QStringList ProfileJob::workerArguments(const RunConfig& config, const QString& 
         arguments << QStringLiteral("--no-trace");
     if (!config.name.isEmpty())
         arguments << QStringLiteral("--name") << config.name;
+    if (!config.quantizedEngine.isEmpty())
+        arguments << QStringLiteral("--engine") << config.quantizedEngine;
     arguments << QStringLiteral("--progress") << QStringLiteral("--db") << databasePath;
     return arguments;
 }
