@@ -82,6 +82,8 @@ QJsonObject runToJson(const StoredRun& run)
     for (const Layer& layer : run.trace.layers)
         layers.append(layerToJson(total[layer.id], own[layer.id], layer, run.trace.layers));
     json[key("layers")] = layers;
+    if (run.optimization)
+        json[key("optimization")] = run.optimization->toJson();
     return json;
 }
 
@@ -131,6 +133,10 @@ QString runToText(const StoredRun& run, int topLayers, bool allLayers)
                 out << "  " << categoryLabel(category).leftJustified(17) << formatBytes(oom.liveByCategory[int(category)])
                     << "\n";
     }
+    if (run.optimization)
+        out << "Optimized model: " << run.optimization->applied.join(QStringLiteral(", then ")) << " of "
+            << QFileInfo(run.optimization->sourceModel).fileName() << " (baseline run " << run.optimization->baselineRunId
+            << ")\n";
     if (!m.traced) {
         out << "Not traced (--no-trace): iteration " << QString::number(m.iterationMsMedian, 'f', 2)
             << " ms median; process peak RSS " << formatBytes(m.rssPeakBytes) << "\n";

@@ -114,6 +114,17 @@ QString RunPage::summaryText() const
                            config.mode == RunMode::Train ? tr("training step (%1)").arg(optimizerName(config.optimizer))
                                                          : tr("inference"))
                        .arg(config.iterations);
+    if (run.optimization) {
+        const OptimizationRecord& o = *run.optimization;
+        text += tr(" &nbsp; <span style='color:#1b5e20'>optimized: %1 of %2 (baseline run %3)</span>")
+                    .arg(o.applied.join(QStringLiteral(" → ")).toHtmlEscaped(),
+                        QFileInfo(o.sourceModel).fileName().toHtmlEscaped())
+                    .arg(o.baselineRunId);
+        // What a transform really does (fp16 computing in float32, say) is said where the run is shown.
+        for (const QString& note : o.notes)
+            if (!note.startsWith(QLatin1String("quantized engine")))
+                text += QStringLiteral("<br><i>%1</i>").arg(note.toHtmlEscaped());
+    }
     if (run.summary.status != RunStatus::Complete)
         text += tr(" &nbsp; <span style='color:#b00020'>%1: %2</span>")
                     .arg(statusName(run.summary.status), run.summary.error.toHtmlEscaped());
