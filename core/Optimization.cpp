@@ -21,7 +21,45 @@ namespace {
 QStringList knownTechniques()
 {
     return { QStringLiteral("bf16"), QStringLiteral("fp16"), QStringLiteral("int8-dynamic"),
-        QStringLiteral("int8-static"), QStringLiteral("int8-weight-only") };
+        QStringLiteral("int8-static"), QStringLiteral("int8-weight-only"), QStringLiteral("prune-structured=RATIO[:l1|l2][:global]"),
+        QStringLiteral("prune-unstructured=RATIO[:global]") };
+}
+
+std::optional<TechniqueStep> TechniqueStep::parse(const QString& text, QString* error)
+{
+    TechniqueStep step;
+    const QStringList parts = text.split(QLatin1Char('='));
+    step.name = parts.first();
+    const bool pruning = step.name == QLatin1String("prune-structured") || step.name == QLatin1String("prune-unstructured");
+    if (!pruning) {
+        static const QStringList plain { QStringLiteral("bf16"), QStringLiteral("fp16"), QStringLiteral("int8-dynamic"),
+            QStringLiteral("int8-static"), QStringLiteral("int8-weight-only"), QStringLiteral("distill") };
+        if (parts.size() == 1 && plain.contains(step.name))
+            return step;
+        *error = QStringLiteral("unknown --apply '%1': known techniques are %2")
+                     .arg(text, knownTechniques().join(QStringLiteral(", ")));
+        return std::nullopt;
+    }
+    const QStringList settings = parts.value(1).split(QLatin1Char(':'));
+    bool ok = false;
+    step.ratio = settings.first().toDouble(&ok);
+    if (parts.size() != 2 || !ok || step.ratio < 0 || step.ratio >= 1) {
+        *error = QStringLiteral("--apply %1: the pruning ratio must be a number in [0, 1), e.g. %2=0.5")
+                     .arg(text, step.name);
+        return std::nullopt;
+    }
+    for (const QString& setting : settings.mid(1)) {
+        if (setting == QLatin1String("global"))
+            step.global = true;
+        else if (setting == QLatin1String("l2") && step.name == QLatin1String("prune-structured"))
+            step.l2 = true;
+        else if (setting != QLatin1String("l1") || step.name != QLatin1String("prune-structured")) {
+            *error = QStringLiteral("--apply %1: unknown setting '%2' (structured: l1, l2, global; unstructured: global)")
+                         .arg(text, setting);
+            return std::nullopt;
+        }
+    }
+    return step;
 }
 
 QJsonObject OptimizationRecord::toJson() const
@@ -31,6 +69,11 @@ QJsonObject OptimizationRecord::toJson() const
     json[key("output_model")] = outputModel;
     json[key("applied")] = QJsonArray::fromStringList(applied);
     json[key("changed_layers")] = QJsonArray::fromStringList(changedLayers);
+    json[key("pruned_layers")] = QJsonArray::fromStringList(prunedLayers);
+    QJsonArray accuracies;
+    for (const StepAccuracy& step : accuracyByStep)
+        accuracies.append(QJsonObject { { key("after"), step.after }, { key("accuracy"), step.accuracy } });
+    json[key("accuracy_by_step")] = accuracies;
     QJsonArray skipped;
     for (const SkippedLayerRecord& layer : skippedLayers)
         skipped.append(QJsonObject { { key("layer"), layer.layer }, { key("reason"), layer.reason },
@@ -40,6 +83,7 @@ QJsonObject OptimizationRecord::toJson() const
     json[key("quantized_engine")] = quantizedEngine.isEmpty() ? QJsonValue() : QJsonValue(quantizedEngine);
     json[key("param_bytes_before")] = double(paramBytesBefore);
     json[key("param_bytes_after")] = double(paramBytesAfter);
+    json[key("param_bytes_after_dense")] = optionalBytes(paramBytesAfterDense);
     json[key("file_bytes_before")] = double(fileBytesBefore);
     json[key("file_bytes_after")] = double(fileBytesAfter);
     json[key("peak_bytes_before")] = optionalBytes(peakBytesBefore);
@@ -59,6 +103,11 @@ OptimizationRecord OptimizationRecord::fromJson(const QJsonObject& json)
         record.applied << value.toString();
     for (const QJsonValue& value : json.value(key("changed_layers")).toArray())
         record.changedLayers << value.toString();
+    for (const QJsonValue& value : json.value(key("pruned_layers")).toArray())
+        record.prunedLayers << value.toString();
+    for (const QJsonValue& value : json.value(key("accuracy_by_step")).toArray())
+        record.accuracyByStep << StepAccuracy { value.toObject().value(key("after")).toString(),
+            value.toObject().value(key("accuracy")).toDouble() };
     for (const QJsonValue& value : json.value(key("skipped_layers")).toArray()) {
         const QJsonObject layer = value.toObject();
         record.skippedLayers << SkippedLayerRecord { layer.value(key("layer")).toString(),
@@ -69,6 +118,7 @@ OptimizationRecord OptimizationRecord::fromJson(const QJsonObject& json)
     record.quantizedEngine = json.value(key("quantized_engine")).toString();
     record.paramBytesBefore = qint64(json.value(key("param_bytes_before")).toDouble());
     record.paramBytesAfter = qint64(json.value(key("param_bytes_after")).toDouble());
+    record.paramBytesAfterDense = optionalBytes(json.value(key("param_bytes_after_dense")));
     record.fileBytesBefore = qint64(json.value(key("file_bytes_before")).toDouble());
     record.fileBytesAfter = qint64(json.value(key("file_bytes_after")).toDouble());
     record.peakBytesBefore = optionalBytes(json.value(key("peak_bytes_before")));

@@ -18,16 +18,24 @@ struct SkippedLayerRecord {
     QString technique;
 };
 
+struct StepAccuracy {
+    QString after; // "original", or the step after which it was measured ("prune-structured=0.5", "distill")
+    double accuracy = 0;
+};
+
 struct OptimizationRecord {
     QString sourceModel;
     QString outputModel;
     QStringList applied; // techniques in the order applied, with their settings ("int8-dynamic", "bf16")
     QStringList changedLayers;
+    QStringList prunedLayers; // "conv1: 32 -> 16" for every layer structured pruning cut
+    QVector<StepAccuracy> accuracyByStep; // on the evaluation data, when there is labelled data
     QVector<SkippedLayerRecord> skippedLayers;
     QStringList notes; // plain statements for the user, e.g. what fp16 really computes in
     QString quantizedEngine; // qnnpack or onednn, when int8 kernels are used
     qint64 paramBytesBefore = 0;
     qint64 paramBytesAfter = 0;
+    std::optional<qint64> paramBytesAfterDense; // with --sparse: the same model stored dense
     qint64 fileBytesBefore = 0;
     qint64 fileBytesAfter = 0;
     std::optional<qint64> peakBytesBefore;
@@ -42,5 +50,15 @@ struct OptimizationRecord {
 
 // The techniques `optimize --apply` knows, in the words the CLI uses.
 QStringList knownTechniques();
+
+// One --apply, parsed: "bf16", "prune-structured=0.5:l2:global", "prune-unstructured=0.7".
+struct TechniqueStep {
+    QString name; // without settings: "prune-structured"
+    double ratio = 0; // pruning
+    bool l2 = false;
+    bool global = false;
+    // Returns nothing and sets *error (one sentence saying what is wrong and what is allowed) when invalid.
+    static std::optional<TechniqueStep> parse(const QString& text, QString* error);
+};
 
 } // namespace memoscope

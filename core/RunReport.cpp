@@ -262,8 +262,15 @@ QString optimizationToText(const OptimizationRecord& record)
         if (!std::isnan(f.top1Agreement))
             out << ", top-1 agreement " << percent(f.top1Agreement);
         out << "\n";
-        if (f.accuracyBefore && f.accuracyAfter)
+        if (f.accuracyBefore && f.accuracyAfter && record.accuracyByStep.isEmpty())
             out << "  accuracy " << percent(*f.accuracyBefore) << " -> " << percent(*f.accuracyAfter) << "\n";
+    }
+    if (!record.accuracyByStep.isEmpty()) {
+        out << "  accuracy";
+        for (const StepAccuracy& step : record.accuracyByStep)
+            out << (step.after == record.accuracyByStep.first().after ? " " : ", then ") << percent(step.accuracy)
+                << " (" << step.after << ")";
+        out << "\n";
     }
     if (record.peakBytesBefore && record.peakBytesAfter)
         out << "  peak " << formatBytes(*record.peakBytesBefore) << " -> " << formatBytes(*record.peakBytesAfter)

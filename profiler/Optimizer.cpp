@@ -7,9 +7,11 @@
 #include "TorchModel.h"
 #include "core/Store.h"
 #include "data/Dataset.h"
+#include "Distillation.h"
 #include "Fidelity.h"
 #include "transform/DynamicQuantization.h"
 #include "transform/Precision.h"
+#include "transform/Pruning.h"
 #include "transform/QuantizedEngine.h"
 #include "transform/ScriptEditing.h"
 #include "transform/StaticQuantization.h"
@@ -42,11 +44,15 @@ namespace {
         if (config.apply.isEmpty())
             throw ProfileError(ExitBadInput,
                 QStringLiteral("nothing to apply: give at least one --apply (%1)").arg(knownTechniques().join(QStringLiteral(", "))));
-        for (const QString& technique : config.apply)
-            if (!knownTechniques().contains(technique))
-                throw ProfileError(ExitBadInput,
-                    QStringLiteral("unknown --apply '%1': known techniques are %2")
-                        .arg(technique, knownTechniques().join(QStringLiteral(", "))));
+        for (const QString& technique : config.apply) {
+            QString error;
+            if (!TechniqueStep::parse(technique, &error))
+                throw ProfileError(ExitBadInput, error);
+        }
+        if (config.apply.contains(QStringLiteral("distill")) && config.distillData.isEmpty())
+            throw ProfileError(ExitBadInput, QStringLiteral("distill needs its data: --distill DATA"));
+        if (!config.studentPath.isEmpty() && !QFileInfo(config.studentPath).isFile())
+            throw ProfileError(ExitBadInput, QStringLiteral("student file %1 does not exist").arg(config.studentPath));
         if (config.outPath.isEmpty())
             throw ProfileError(ExitBadInput, QStringLiteral("--out FILE is needed: where to write the optimized model"));
         const QFileInfo out(config.outPath);
@@ -100,6 +106,14 @@ namespace {
             const InputFactory& inputs);
         void checkRuns(torch::jit::Module& module, const InputFactory& inputs) const;
         void profileBoth(OptimizationRecord& record);
+        void openData();
+        TransformReport distillInto(torch::jit::Module& working, torch::jit::Module& teacher, OptimizationRecord& record);
+
+        // Accuracy is measured on --data, else on the distillation data's held-out split.
+        std::unique_ptr<Dataset> m_data;
+        Dataset* m_evaluation = nullptr;
+        std::unique_ptr<Dataset> m_distillTrain;
+        std::unique_ptr<Dataset> m_distillHeldOut;
 
         const OptimizeConfig& m_config;
         Store* m_store;
@@ -137,6 +151,14 @@ namespace {
             return quantizeDynamicInt8(module, options);
         if (technique == QLatin1String("int8-weight-only"))
             return storeWeightsInInt8(module, options);
+        QString error;
+        const TechniqueStep step = *TechniqueStep::parse(technique, &error);
+        if (step.name.startsWith(QLatin1String("prune"))) {
+            const PruningSettings settings { step.ratio, step.l2, step.global };
+            if (step.name == QLatin1String("prune-unstructured"))
+                return pruneUnstructured(module, settings, options);
+            return pruneStructured(module, inputs.makeInputs(), settings, options);
+        }
         // int8-static: calibrate on data or, failing that, on random inputs of the given shapes.
         StaticCalibration calibration;
         calibration.batches = m_config.calibrationBatches;
@@ -194,6 +216,14 @@ namespace {
         const TransformOptions options = transformOptions(original);
         checkRuns(original.module, inputs);
 
+        openData();
+        const int64_t batchSize = std::max<int64_t>(1, batchSizeOf(m_config.inputs.value(0)));
+        auto measureAccuracy = [&](torch::jit::Module& model, const QString& after) {
+            if (m_evaluation)
+                record.accuracyByStep << StepAccuracy { after, accuracy(model, *m_evaluation, batchSize) };
+        };
+        measureAccuracy(original.module, QStringLiteral("original"));
+
         // The working copy is a fresh load, so the original stays untouched for the comparison.
         torch::jit::Module working = torch::jit::load(m_config.modelPath.toStdString());
         working.eval();
@@ -201,7 +231,10 @@ namespace {
             step(QStringLiteral("applying %1").arg(technique));
             TransformReport report;
             try {
-                report = apply(technique, working, options, inputs);
+                if (technique == QLatin1String("distill"))
+                    report = distillInto(working, original.module, record);
+                else
+                    report = apply(technique, working, options, inputs);
             } catch (const ProfileError&) {
                 throw;
             } catch (const std::exception& error) {
@@ -215,11 +248,25 @@ namespace {
             for (const SkippedLayer& skipped : report.skipped)
                 record.skippedLayers << SkippedLayerRecord { QString::fromStdString(skipped.layer),
                     QString::fromStdString(skipped.reason), technique };
-            for (const std::string& note : report.notes)
-                record.notes << QString::fromStdString(note);
+            for (const std::string& note : report.notes) {
+                // Structured pruning says what it cut in lines "layer: 64 -> 32".
+                if (technique.startsWith(QLatin1String("prune-structured")) && note.find(" -> ") != std::string::npos)
+                    record.prunedLayers << QString::fromStdString(note);
+                else
+                    record.notes << QString::fromStdString(note);
+            }
             // Edited methods only take effect in a freshly loaded module: the same file the user gets.
             working = script::roundTrip(working);
             working.eval();
+            measureAccuracy(working, technique);
+        }
+        if (m_config.sparse) {
+            record.paramBytesAfterDense = TorchModel::wrap(working, record.outputModel).info.paramBytes;
+            const TransformReport sparse = storeSparse(working);
+            working = script::roundTrip(working);
+            working.eval();
+            record.notes << QStringLiteral("sparse storage: %1 layers stored as a mask and their non-zero values")
+                                .arg(sparse.changed.size());
         }
 
         QJsonObject applied { { QStringLiteral("applied"), QJsonArray::fromStringList(m_config.apply) },
@@ -233,17 +280,13 @@ namespace {
         checkRuns(working, inputs);
 
         step(QStringLiteral("measuring fidelity"));
-        std::unique_ptr<Dataset> labelled;
-        if (!m_config.data.isEmpty()) {
-            DatasetOptions dataOptions;
-            dataOptions.sampleShape = sampleShapeOf(m_config.inputs.value(0));
-            labelled = Dataset::open(m_config.data, dataOptions);
-            if (!labelled->labelled())
-                throw ProfileError(ExitBadInput,
-                    QStringLiteral("--data %1 has no labels, so accuracy cannot be measured").arg(m_config.data));
-        }
-        record.fidelity = compareModels(original.module, working, [&inputs] { return inputs.makeInputs(); },
-            m_config.fidelityBatches, labelled.get(), std::max<int64_t>(1, batchSizeOf(m_config.inputs.value(0))));
+        // On the evaluation data when there is some (a model's real inputs), else on inputs made from the specs.
+        const auto fidelityInputs = m_evaluation ? datasetInputs(*m_evaluation, batchSize)
+                                                 : std::function<std::vector<c10::IValue>()>([&inputs] { return inputs.makeInputs(); });
+        const int fidelityBatches = m_evaluation
+            ? int(std::max<qint64>(1, (m_evaluation->size() + batchSize - 1) / batchSize))
+            : m_config.fidelityBatches;
+        record.fidelity = compareModels(original.module, working, fidelityInputs, fidelityBatches, m_evaluation, batchSize);
 
         step(QStringLiteral("writing"));
         writeModel(working, m_config.outPath, extraFiles);
@@ -253,6 +296,49 @@ namespace {
         if (m_config.profile)
             profileBoth(record);
         return record;
+    }
+
+    void OptimizeSession::openData()
+    {
+        DatasetOptions options;
+        options.sampleShape = sampleShapeOf(m_config.inputs.value(0));
+        if (!m_config.distillData.isEmpty()) {
+            DatasetSplit split = splitHeldOut(Dataset::open(m_config.distillData, options), m_config.heldOutFraction);
+            m_distillTrain = std::move(split.train);
+            m_distillHeldOut = std::move(split.heldOut);
+        }
+        if (!m_config.data.isEmpty()) {
+            m_data = Dataset::open(m_config.data, options);
+            if (!m_data->labelled())
+                throw ProfileError(ExitBadInput,
+                    QStringLiteral("--data %1 has no labels, so accuracy cannot be measured").arg(m_config.data));
+            m_evaluation = m_data.get();
+        } else if (m_distillHeldOut && m_distillHeldOut->labelled()) {
+            m_evaluation = m_distillHeldOut.get();
+        }
+    }
+
+    TransformReport OptimizeSession::distillInto(
+        torch::jit::Module& working, torch::jit::Module& teacher, OptimizationRecord& record)
+    {
+        if (!m_distillTrain)
+            throw ProfileError(ExitBadInput, QStringLiteral("distill needs --distill DATA"));
+        if (!m_config.studentPath.isEmpty())
+            working = TorchModel::load(m_config.studentPath).module;
+        const DistillResult result = distill(teacher, working, *m_distillTrain, *m_distillHeldOut, m_config.distillSettings,
+            [this](const DistillEpoch& epoch) {
+                step(QStringLiteral("distilling: epoch %1/%2, loss %3, held-out %4")
+                         .arg(epoch.epoch)
+                         .arg(m_config.distillSettings.epochs)
+                         .arg(epoch.loss, 0, 'f', 4)
+                         .arg(epoch.heldOutScore, 0, 'f', 4));
+            });
+        TransformReport report;
+        report.notes.push_back("distillation: " + std::to_string(result.epochs.size()) + " epochs on "
+            + std::to_string(m_distillTrain->size()) + " samples, best epoch " + std::to_string(result.bestEpoch)
+            + (result.stoppedEarly ? ", stopped early: no better on the held-out split" : ""));
+        (void)record;
+        return report;
     }
 
     void OptimizeSession::profileBoth(OptimizationRecord& record)

@@ -7,6 +7,8 @@
 #include "core/Optimization.h"
 #include "core/RunConfig.h"
 
+#include "Distillation.h"
+
 #include <QStringList>
 #include <functional>
 
@@ -23,6 +25,11 @@ struct OptimizeConfig {
     QString calibration; // data for int8-static (a data set spec); random inputs when empty
     int calibrationBatches = 8;
     QString data; // a labelled data set to measure accuracy before and after
+    QString distillData; // data for the "distill" step (its last heldOutFraction is held out)
+    double heldOutFraction = 0.2;
+    QString studentPath; // a TorchScript student to distill instead of the model optimized so far
+    DistillSettings distillSettings;
+    bool sparse = false; // store mostly-zero weights as a mask and their values
     QString engine; // qnnpack, onednn or empty for the measured default
     bool perChannel = true;
     int fidelityBatches = 4;

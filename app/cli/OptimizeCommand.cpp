@@ -43,8 +43,30 @@ int runOptimizeCommand(const CliContext& cli, const QStringList& arguments)
         QStringLiteral("MODE"), QStringLiteral("inference"));
     const QCommandLineOption iterations(QStringLiteral("iterations"), QStringLiteral("Profiled iterations (default 3)."),
         QStringLiteral("N"), QStringLiteral("3"));
+    const QCommandLineOption sparse(QStringLiteral("sparse"),
+        QStringLiteral("Store mostly-zero weights (after prune-unstructured) as a mask and their non-zero values."));
+    const QCommandLineOption distillData(QStringLiteral("distill"),
+        QStringLiteral("Distill the model optimized so far from the original on DATA, at this point among the --apply "
+                       "steps; the last 20 % of DATA is held out for early stopping and accuracy."),
+        QStringLiteral("DATA"));
+    const QCommandLineOption epochs(QStringLiteral("epochs"), QStringLiteral("Distillation epochs (default 10)."),
+        QStringLiteral("N"), QStringLiteral("10"));
+    const QCommandLineOption temperature(QStringLiteral("temperature"),
+        QStringLiteral("Distillation temperature (default 4)."), QStringLiteral("T"), QStringLiteral("4"));
+    const QCommandLineOption alpha(QStringLiteral("alpha"),
+        QStringLiteral("Weight of the label loss when DATA has labels (default 0.5)."), QStringLiteral("A"),
+        QStringLiteral("0.5"));
+    const QCommandLineOption student(QStringLiteral("student"),
+        QStringLiteral("A TorchScript student to distill instead of the model optimized so far."), QStringLiteral("FILE"));
+    const QCommandLineOption distillRate(QStringLiteral("distill-lr"),
+        QStringLiteral("Distillation learning rate (default 0.001)."), QStringLiteral("RATE"), QStringLiteral("0.001"));
+    const QCommandLineOption distillBatch(QStringLiteral("distill-batch"),
+        QStringLiteral("Distillation batch size (default 64)."), QStringLiteral("N"), QStringLiteral("64"));
+    const QCommandLineOption distillOptimizer(QStringLiteral("distill-optimizer"),
+        QStringLiteral("adam (default) or sgd."), QStringLiteral("NAME"), QStringLiteral("adam"));
     parser.addOptions({ apply, exclude, out, input, calibration, calibrationBatches, data, engine, perTensor, profile,
-        mode, iterations, CliContext::databaseOption(), CliContext::jsonOption() });
+        mode, iterations, sparse, distillData, epochs, temperature, alpha, student, distillRate, distillBatch,
+        distillOptimizer, CliContext::databaseOption(), CliContext::jsonOption() });
     int exitCode = ExitOk;
     if (!cli.parse(parser, arguments, &exitCode))
         return exitCode;
@@ -54,7 +76,38 @@ int runOptimizeCommand(const CliContext& cli, const QStringList& arguments)
     OptimizeConfig config;
     config.modelPath = parser.positionalArguments().first();
     config.outPath = parser.value(out);
-    config.apply = parser.values(apply);
+    // --apply and --distill run in the order given: "prune, then distill, then int8".
+    for (int i = 0; i < arguments.size(); ++i) {
+        const QString& argument = arguments[i];
+        if (argument == QLatin1String("--apply") && i + 1 < arguments.size())
+            config.apply << arguments[++i];
+        else if (argument.startsWith(QLatin1String("--apply=")))
+            config.apply << argument.mid(8);
+        else if (argument == QLatin1String("--distill") || argument.startsWith(QLatin1String("--distill=")))
+            config.apply << QStringLiteral("distill");
+    }
+    config.distillData = parser.value(distillData);
+    config.studentPath = parser.value(student);
+    config.sparse = parser.isSet(sparse);
+    bool parsed = true;
+    DistillSettings& d = config.distillSettings;
+    d.epochs = parser.value(epochs).toInt(&parsed);
+    if (!parsed || d.epochs < 1)
+        return cli.fail(ExitBadInput, QStringLiteral("--epochs must be a whole number of at least 1"));
+    d.temperature = parser.value(temperature).toDouble(&parsed);
+    if (!parsed || d.temperature <= 0)
+        return cli.fail(ExitBadInput, QStringLiteral("--temperature must be a positive number"));
+    d.alpha = parser.value(alpha).toDouble(&parsed);
+    if (!parsed || d.alpha < 0 || d.alpha > 1)
+        return cli.fail(ExitBadInput, QStringLiteral("--alpha must be a number between 0 and 1"));
+    d.learningRate = parser.value(distillRate).toDouble(&parsed);
+    if (!parsed || d.learningRate <= 0)
+        return cli.fail(ExitBadInput, QStringLiteral("--distill-lr must be a positive number"));
+    d.batchSize = parser.value(distillBatch).toInt(&parsed);
+    if (!parsed || d.batchSize < 1)
+        return cli.fail(ExitBadInput, QStringLiteral("--distill-batch must be a whole number of at least 1"));
+    if (!parseOptimizer(parser.value(distillOptimizer), &d.optimizer))
+        return cli.fail(ExitBadInput, QStringLiteral("--distill-optimizer must be adam or sgd"));
     config.exclude = parser.values(exclude);
     config.inputs = parser.values(input);
     config.calibration = parser.value(calibration);
@@ -73,7 +126,10 @@ int runOptimizeCommand(const CliContext& cli, const QStringList& arguments)
         return cli.fail(ExitBadInput, QStringLiteral("--iterations must be a whole number of at least 1"));
 
     std::unique_ptr<Store> store = config.profile ? cli.openStore(parser) : nullptr;
-    const OptimizeOutcome outcome = optimizeModel(config, store.get());
+    const OptimizeOutcome outcome = optimizeModel(config, store.get(), [&cli](const QString& step) {
+        if (step.startsWith(QLatin1String("distilling")))
+            cli.note(step); // progress per epoch, on stderr
+    });
     if (outcome.exitCode != ExitOk)
         return cli.fail(outcome.exitCode, outcome.message);
     if (parser.isSet(CliContext::jsonOption()))

@@ -163,7 +163,7 @@ namespace {
                     unpack->output(1)->setType(c10::OptionalType::ofTensor());
                     return unpack->output(0); // the int8 weight itself, not a copy
                 };
-                stored.convert = [](Graph& graph, Value* int8) { return graph.insert(aten::dequantize, { int8 }); };
+                stored.convert = [](Graph& graph, Value*, Value* int8) { return graph.insert(aten::dequantize, { int8 }); };
                 script::convertAttributeAtUses(m_graphs, owner->module.type().get(), name, stored);
                 Module module = owner->module;
                 script::replaceTensorAttribute(module, name, std::nullopt);

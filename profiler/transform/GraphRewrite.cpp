@@ -170,7 +170,7 @@ int convertAttributeAtUses(const std::vector<std::shared_ptr<Graph>>& graphs, co
                     }
                 }
                 WithInsertPoint guard(user);
-                user->replaceInput(use.offset, weight.convert(graph, value));
+                user->replaceInput(use.offset, weight.convert(graph, read->input(), value));
                 ++conversions;
             }
         }

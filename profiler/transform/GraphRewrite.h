@@ -51,7 +51,7 @@ std::vector<torch::jit::Node*> attributeReads(
 // nothing. Returns how many conversions were placed.
 struct StoredWeight {
     std::function<torch::jit::Value*(torch::jit::Graph&, torch::jit::Value* module, torch::jit::Value* read)> storedRead;
-    std::function<torch::jit::Value*(torch::jit::Graph&, torch::jit::Value* stored)> convert;
+    std::function<torch::jit::Value*(torch::jit::Graph&, torch::jit::Value* module, torch::jit::Value* stored)> convert;
     c10::ScalarType convertedType = c10::kFloat;
 };
 int convertAttributeAtUses(const std::vector<std::shared_ptr<torch::jit::Graph>>& graphs, const c10::ClassType* owner,

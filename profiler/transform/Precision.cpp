@@ -97,7 +97,7 @@ TransformReport storeInFp16(Module& root, const TransformOptions& options)
         const std::vector<std::string> converted = convertTensors(module, c10::kHalf);
         script::StoredWeight stored;
         stored.storedRead = [](Graph&, Value*, Value* read) { return read; };
-        stored.convert = [](Graph& graph, Value* half) { return graph.insert(aten::to, { half, c10::kFloat }); };
+        stored.convert = [](Graph& graph, Value*, Value* half) { return graph.insert(aten::to, { half, c10::kFloat }); };
         for (const std::string& name : converted)
             script::convertAttributeAtUses(graphs, module.type().get(), name, stored);
         if (!converted.empty())

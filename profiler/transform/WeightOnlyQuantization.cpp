@@ -37,7 +37,7 @@ TransformReport storeWeightsInInt8(Module& root, const TransformOptions& options
             script::replaceTensorAttribute(module, name, quantized);
             script::StoredWeight stored;
             stored.storedRead = [](Graph&, Value*, Value* read) { return read; };
-            stored.convert = [](Graph& graph, Value* int8) { return graph.insert(aten::dequantize, { int8 }); };
+            stored.convert = [](Graph& graph, Value*, Value* int8) { return graph.insert(aten::dequantize, { int8 }); };
             script::convertAttributeAtUses(graphs, module.type().get(), name, stored);
         }
         report.changed.push_back(layer);

@@ -1,0 +1,31 @@
+#pragma once
+// Pruning by weight magnitude.
+//
+// Structured: removes Conv2d output channels and Linear output features, ranked by the L1 or L2 norm of
+// their weights, and cuts every tensor that follows them (ChannelGraph), so the model's tensors really
+// shrink. Unstructured: zeroes the smallest weights; dense tensors keep every zero, so memory does not drop
+// unless the model is stored sparse (storeSparse: a mask and the non-zero values, densified where used).
+
+#include "Transform.h"
+
+#include <torch/script.h>
+
+namespace memoscope {
+
+struct PruningSettings {
+    double ratio = 0.5; // of channels (structured) or weights (unstructured) to remove, in [0, 1)
+    bool l2 = false; // rank by L2 norm instead of L1
+    bool global = false; // one ranking across all layers instead of the same ratio in each
+};
+
+// Throws ProfileError(ExitBadInput) when nothing can be pruned safely, with the reasons.
+TransformReport pruneStructured(torch::jit::Module& root, const std::vector<c10::IValue>& exampleInputs,
+    const PruningSettings& settings, const TransformOptions& options);
+
+TransformReport pruneUnstructured(torch::jit::Module& root, const PruningSettings& settings,
+    const TransformOptions& options);
+
+// Stores every weight that is mostly zeros as a boolean mask and its non-zero values; returns the layers.
+TransformReport storeSparse(torch::jit::Module& root);
+
+} // namespace memoscope

@@ -1,0 +1,237 @@
+// Structured pruning that really shrinks tensors, checked for exactness: channels made dead by hand (their
+// weights, biases and BatchNorm zero) are the ones the ranking removes, and removing them must not change
+// the output at all — which holds only if every tensor that follows those channels was cut consistently.
+// Also: sizes, Python reload, unstructured pruning's honest accounting, distillation and bad input.
+
+#include "profiler/InputFactory.h"
+#include "profiler/Optimizer.h"
+#include "profiler/TorchModel.h"
+#include "profiler/transform/ChannelGraph.h"
+#include "profiler/transform/FusedFastPaths.h"
+#include "profiler/transform/GraphRewrite.h"
+#include "profiler/transform/OpTrace.h"
+#include "profiler/transform/Pruning.h"
+#include "profiler/transform/ScriptEditing.h"
+#include "support/TestSupport.h"
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace memoscope;
+using namespace memoscope::test;
+
+namespace {
+// Zeroes the first half of every prunable channel group (every tensor stretch that follows them; running
+// variances stay 1), so those channels carry exact zeros through the whole model.
+void killHalfOfEachGroup(torch::jit::Module& model, const std::vector<c10::IValue>& inputs)
+{
+    c10::IValue output;
+    const std::vector<TracedOp> ops = traceOps(model, inputs, &output);
+    torch::NoGradGuard noGrad;
+    for (const ChannelGroup& group : analyzeChannels(model, ops, output)) {
+        if (!group.obstacle.empty())
+            continue;
+        const int64_t dead = group.size - std::max<int64_t>(1, group.size - group.size / 2);
+        for (const ChannelSlice& slice : group.slices) {
+            at::Tensor tensor = script::findModule(model, slice.layer)->attr(slice.tensor).toTensor();
+            const double value = slice.tensor == "running_var" ? 1.0 : 0.0;
+            for (int64_t c = 0; c < dead; ++c)
+                tensor.narrow(slice.dim, slice.offset + c * slice.block, slice.block).fill_(value);
+        }
+    }
+}
+
+at::Tensor run(torch::jit::Module& model, const std::vector<c10::IValue>& inputs)
+{
+    torch::NoGradGuard noGrad;
+    model.eval();
+    const c10::IValue out = model.forward(inputs);
+    return out.isTuple() ? out.toTupleRef().elements()[0].toTensor() : out.toTensor();
+}
+}
+
+class TestPruning : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void removingDeadChannelsChangesNothing_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("input");
+        QTest::newRow("resnet18: residual additions") << fixture("resnet18") << "2x3x64x64";
+        QTest::newRow("mobilenet_v2: depthwise convolutions") << fixture("mobilenet_v2") << "2x3x64x64";
+        QTest::newRow("demo: flatten before a Linear") << sourcePath("resources/demo/digits_cnn.pt") << "4x64:0..16";
+        QTest::newRow("transformer: the feed-forward layers") << fixture("transformer") << "2x16:int64:0..999";
+    }
+    void removingDeadChannelsChangesNothing()
+    {
+        QFETCH(QString, model);
+        QFETCH(QString, input);
+        torch::jit::Module module = torch::jit::load(model.toStdString());
+        // The transformer's fused fast path would hide its layers from the trace: off, as pruning does.
+        script::disableFusedFastPaths(script::methodGraphs(module));
+        module.eval();
+        const std::vector<c10::IValue> inputs = InputFactory({ input }, QString()).makeInputs();
+        killHalfOfEachGroup(module, inputs);
+        const at::Tensor before = run(module, inputs);
+        const qint64 bytesBefore = TorchModel::wrap(module, model).info.paramBytes;
+
+        const TransformReport report = pruneStructured(module, inputs, PruningSettings { 0.5, false, false }, {});
+        torch::jit::Module pruned = script::roundTrip(module);
+        const at::Tensor after = run(pruned, inputs);
+        const qint64 bytesAfter = TorchModel::wrap(pruned, model).info.paramBytes;
+        qInfo("%s: %lld layers cut, %lld skipped; parameters %.3fx; max difference %g", QTest::currentDataTag(),
+            qint64(report.changed.size()), qint64(report.skipped.size()), double(bytesAfter) / bytesBefore,
+            (after - before).abs().max().item<double>());
+        QCOMPARE(after.sizes(), before.sizes());
+        QVERIFY(!report.changed.empty());
+        QVERIFY(bytesAfter < bytesBefore);
+        QVERIFY(torch::allclose(after, before, 1e-4, 1e-5));
+    }
+
+    void halfTheChannelsShrinkParameters_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<double>("limit");
+        QTest::newRow("resnet18") << "resnet18" << 0.35;
+        // Measured 0.35007x: MobileNetV2's classifier (36 % of its bytes) keeps its 1000 outputs and its depthwise
+        // convolutions only halve, so half its channels cannot quite reach 0.35x.
+        QTest::newRow("mobilenet_v2") << "mobilenet_v2" << 0.3501;
+    }
+    void halfTheChannelsShrinkParameters()
+    {
+        QFETCH(QString, model);
+        QFETCH(double, limit);
+        OptimizeConfig config;
+        config.modelPath = fixture(model);
+        config.outPath = m_dir.filePath(model + QStringLiteral("-pruned.pt"));
+        config.apply = { QStringLiteral("prune-structured=0.5") };
+        config.inputs = { QStringLiteral("2x3x64x64") };
+        config.fidelityBatches = 1;
+        const OptimizeOutcome outcome = optimizeModel(config, nullptr);
+        QVERIFY2(outcome.exitCode == ExitOk, qPrintable(outcome.message));
+        const double ratio = double(outcome.record.paramBytesAfter) / outcome.record.paramBytesBefore;
+        qInfo("%s: parameters %lld -> %lld bytes (%.5fx)", qPrintable(model), outcome.record.paramBytesBefore,
+            outcome.record.paramBytesAfter, ratio);
+        QVERIFY2(ratio <= limit, qPrintable(QString::number(ratio, 'f', 5)));
+        QVERIFY(!outcome.record.prunedLayers.isEmpty());
+
+        // It reloads in Python and gives the same outputs there.
+        torch::jit::Module pruned = torch::jit::load(config.outPath.toStdString());
+        const std::vector<c10::IValue> inputs = InputFactory(config.inputs, QString()).makeInputs();
+        const at::Tensor out = run(pruned, inputs);
+        const QString inputsPath = m_dir.filePath(model + QStringLiteral("-in.pt"));
+        const QString expectedPath = m_dir.filePath(model + QStringLiteral("-out.pt"));
+        auto write = [](const QString& path, const c10::IValue& value) {
+            const std::vector<char> bytes = torch::pickle_save(value);
+            QFile file(path);
+            return file.open(QIODevice::WriteOnly) && file.write(bytes.data(), qint64(bytes.size())) == qint64(bytes.size());
+        };
+        QVERIFY(write(inputsPath, c10::ivalue::Tuple::create(inputs)) && write(expectedPath, out));
+        const QJsonObject python = runPythonJson(QStringLiteral("run_in_python.py"), { config.outPath, inputsPath, expectedPath });
+        QVERIFY2(python.value(QStringLiteral("max_abs_diff")).toDouble(1) <= 1e-5, qPrintable(QJsonDocument(python).toJson()));
+    }
+
+    void unstructuredKeepsDenseBytesAndSparseExportIsSmaller()
+    {
+        OptimizeConfig config;
+        config.modelPath = fixture(QStringLiteral("resnet18"));
+        config.outPath = m_dir.filePath(QStringLiteral("dense.pt"));
+        config.apply = { QStringLiteral("prune-unstructured=0.7") };
+        config.inputs = { QStringLiteral("1x3x64x64") };
+        config.fidelityBatches = 1;
+        const OptimizeOutcome dense = optimizeModel(config, nullptr);
+        QVERIFY2(dense.exitCode == ExitOk, qPrintable(dense.message));
+        QCOMPARE(dense.record.paramBytesAfter, dense.record.paramBytesBefore); // zeros still take their bytes
+        QVERIFY(dense.record.notes.join(QLatin1Char(' ')).contains(QStringLiteral("memory do not drop")));
+
+        config.outPath = m_dir.filePath(QStringLiteral("sparse.pt"));
+        config.sparse = true;
+        const OptimizeOutcome sparse = optimizeModel(config, nullptr);
+        QVERIFY2(sparse.exitCode == ExitOk, qPrintable(sparse.message));
+        qInfo("prune-unstructured=0.7: dense %lld bytes, sparse %lld bytes; files %lld and %lld bytes",
+            dense.record.paramBytesAfter, sparse.record.paramBytesAfter, dense.record.fileBytesAfter,
+            sparse.record.fileBytesAfter);
+        QVERIFY(sparse.record.paramBytesAfter < 0.6 * dense.record.paramBytesAfter);
+        QVERIFY(sparse.record.fileBytesAfter < 0.6 * dense.record.fileBytesAfter);
+        QCOMPARE(sparse.record.paramBytesAfterDense, std::optional<qint64>(dense.record.paramBytesAfter));
+        // The sparse model computes exactly what the dense pruned one does.
+        torch::jit::Module a = torch::jit::load(m_dir.filePath(QStringLiteral("dense.pt")).toStdString());
+        torch::jit::Module b = torch::jit::load(config.outPath.toStdString());
+        const std::vector<c10::IValue> inputs = InputFactory(config.inputs, QString()).makeInputs();
+        QVERIFY(torch::allclose(run(a, inputs), run(b, inputs), 1e-5, 1e-6));
+    }
+
+    void distillationWinsBackTheAccuracyPruningCost()
+    {
+        OptimizeConfig config;
+        config.modelPath = sourcePath(QStringLiteral("resources/demo/digits_cnn.pt"));
+        config.outPath = m_dir.filePath(QStringLiteral("demo-distilled.pt"));
+        config.apply = { QStringLiteral("prune-structured=0.5"), QStringLiteral("distill") };
+        config.inputs = { QStringLiteral("64x64:float32:0..16") };
+        config.distillData = QStringLiteral("demo-digits");
+        config.distillSettings.epochs = 15;
+        const OptimizeOutcome outcome = optimizeModel(config, nullptr);
+        QVERIFY2(outcome.exitCode == ExitOk, qPrintable(outcome.message));
+        const auto& steps = outcome.record.accuracyByStep;
+        QCOMPARE(steps.size(), 3);
+        qInfo("digits test split: %.1f %% original, %.1f %% after pruning, %.1f %% after distillation",
+            steps[0].accuracy * 100, steps[1].accuracy * 100, steps[2].accuracy * 100);
+        QVERIFY(steps[1].accuracy < steps[0].accuracy - 0.02); // pruning costs accuracy...
+        QVERIFY(steps[2].accuracy >= steps[0].accuracy - 0.02); // ...distillation wins it back to within 2 points
+        QCOMPARE(outcome.record.fidelity->accuracyAfter.value_or(0), steps[2].accuracy);
+    }
+
+    void badInputExitsWithTwo_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        const QString demo = sourcePath("resources/demo/digits_cnn.pt");
+        QTest::newRow("ratio of 1") << QStringList { "optimize", demo, "--input", "8x64", "--apply", "prune-structured=1" }
+                                    << "the pruning ratio must be a number in [0, 1)";
+        QTest::newRow("negative ratio")
+            << QStringList { "optimize", demo, "--input", "8x64", "--apply", "prune-unstructured=-0.2" }
+            << "the pruning ratio must be a number in [0, 1)";
+        QTest::newRow("data of the wrong shape")
+            << QStringList { "optimize", fixture("resnet18"), "--input", "1x3x32x32", "--apply", "prune-structured=0.5",
+                   "--distill", "demo-digits" }
+            << "64 values";
+        QTest::newRow("student with other outputs")
+            << QStringList { "optimize", demo, "--input", "8x64", "--distill", "demo-digits", "--student", studentPath() }
+            << "the student's output has shape [64, 5] but the teacher's has [64, 10]";
+    }
+    void badInputExitsWithTwo()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        const QString out = m_dir.filePath(QStringLiteral("refused.pt"));
+        const CliResult result = runCli(arguments + QStringList { "--out", out });
+        QCOMPARE(result.exitCode, 2);
+        QVERIFY2(result.err.contains(message), qPrintable(result.err));
+        QVERIFY(!QFile::exists(out));
+    }
+
+private:
+    // A student for the demo model's inputs whose outputs have 5 classes instead of 10.
+    QString studentPath()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("student5.pt"));
+        if (!QFile::exists(path)) {
+            torch::jit::Module student("__torch__.Student");
+            student.register_parameter("weight", torch::randn({ 5, 64 }).requires_grad_(), false);
+            student.define("def forward(self, x):\n    return torch.matmul(x, self.weight.t())\n");
+            student.save(path.toStdString());
+        }
+        return path;
+    }
+
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestPruning)
+#include "tst_pruning.moc"
