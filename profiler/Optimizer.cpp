@@ -6,6 +6,7 @@
 #include "Profiler.h"
 #include "TorchModel.h"
 #include "core/Store.h"
+#include "core/AtomicFile.h"
 #include "data/Dataset.h"
 #include "Distillation.h"
 #include "Fidelity.h"
@@ -26,7 +27,7 @@
 #include <torch/torch.h>
 
 #include <cstdio>
-#include <unistd.h>
+#include <sstream>
 
 namespace memoscope {
 
@@ -55,10 +56,10 @@ namespace {
             throw ProfileError(ExitBadInput, QStringLiteral("student file %1 does not exist").arg(config.studentPath));
         if (config.outPath.isEmpty())
             throw ProfileError(ExitBadInput, QStringLiteral("--out FILE is needed: where to write the optimized model"));
+        const QString problem = destinationProblem(config.outPath);
+        if (!problem.isEmpty())
+            throw ProfileError(ExitBadInput, problem);
         const QFileInfo out(config.outPath);
-        if (!out.absoluteDir().exists())
-            throw ProfileError(ExitBadInput,
-                QStringLiteral("cannot write %1: the folder %2 does not exist").arg(config.outPath, out.absolutePath()));
         if (out.exists() && out.canonicalFilePath() == QFileInfo(config.modelPath).canonicalFilePath())
             throw ProfileError(ExitBadInput, QStringLiteral("--out must not be the model itself: choose another file"));
         if (config.inputs.isEmpty())
@@ -67,21 +68,20 @@ namespace {
                                "(one SHAPE[:DTYPE][:LOW..HIGH] per model input)"));
     }
 
-    // Writes the module next to its destination and renames it into place: never a half-written file.
+    // Never a half-written model: serialized in memory, then written beside its destination and renamed.
     void writeModel(const torch::jit::Module& module, const QString& path,
         const std::unordered_map<std::string, std::string>& extraFiles)
     {
-        const QString temporary = QStringLiteral("%1.%2.part").arg(path).arg(getpid());
+        std::ostringstream bytes;
         try {
-            module.save(temporary.toStdString(), extraFiles);
+            module.save(bytes, extraFiles);
         } catch (const std::exception& error) {
-            QFile::remove(temporary);
             throw ProfileError(ExitFailure, QStringLiteral("cannot write %1: %2").arg(path, shortTorchMessage(error)));
         }
-        if (std::rename(temporary.toLocal8Bit().constData(), path.toLocal8Bit().constData()) != 0) {
-            QFile::remove(temporary);
-            throw ProfileError(ExitFailure, QStringLiteral("cannot write %1: renaming into place failed").arg(path));
-        }
+        const std::string serialized = bytes.str();
+        QString error;
+        if (!writeFileAtomically(path, QByteArray::fromRawData(serialized.data(), qsizetype(serialized.size())), &error))
+            throw ProfileError(ExitFailure, error);
     }
 
     class OptimizeSession {

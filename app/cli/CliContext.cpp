@@ -52,6 +52,35 @@ bool CliContext::parse(QCommandLineParser& parser, const QStringList& arguments,
     return true;
 }
 
+QVector<qint64> CliContext::runIds(
+    const QCommandLineParser& parser, int most, const QString& usage, int* exitCode) const
+{
+    const QStringList words = parser.positionalArguments();
+    if (words.isEmpty() || (most > 0 && words.size() > most)) {
+        *exitCode = fail(ExitBadInput, usage);
+        return {};
+    }
+    QVector<qint64> ids;
+    for (const QString& word : words) {
+        bool ok = false;
+        ids << word.toLongLong(&ok);
+        if (!ok) {
+            *exitCode = fail(ExitBadInput, QStringLiteral("'%1' is not a run id; `memoscope-cli runs` lists them").arg(word));
+            return {};
+        }
+    }
+    return ids;
+}
+
+std::optional<StoredRun> CliContext::loadRun(Store& store, qint64 runId, bool withEvents, int* exitCode) const
+{
+    std::optional<StoredRun> run = store.load(runId, withEvents);
+    if (!run)
+        *exitCode = fail(ExitBadInput,
+            QStringLiteral("there is no run %1 in this database; `memoscope-cli runs` lists them").arg(runId));
+    return run;
+}
+
 QCommandLineOption CliContext::databaseOption()
 {
     return QCommandLineOption(QStringLiteral("db"),

@@ -7,11 +7,14 @@
 #include <QJsonValue>
 #include <QString>
 #include <QStringList>
+#include <QVector>
 #include <memory>
+#include <optional>
 
 namespace memoscope {
 
 class Store;
+struct StoredRun;
 
 class CliContext {
 public:
@@ -31,6 +34,12 @@ public:
 
     // Opens --db (or the default database). Throws StoreError.
     std::unique_ptr<Store> openStore(const QCommandLineParser& parser) const;
+    // The run ids given as the command's positional arguments. With none, or more than `most` (0: no limit), it
+    // prints `usage`; a word that is not a number is named. After an error: empty, with *exitCode set.
+    QVector<qint64> runIds(const QCommandLineParser& parser, int most, const QString& usage, int* exitCode) const;
+    // The stored run, or one message that this database has no such run (nullopt, *exitCode set).
+    std::optional<StoredRun> loadRun(Store& store, qint64 runId, bool withEvents, int* exitCode) const;
+
     static QCommandLineOption databaseOption();
     static QCommandLineOption jsonOption();
 
@@ -42,5 +51,7 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments);
 int runRunsCommand(const CliContext& cli, const QStringList& arguments);
 int runShowCommand(const CliContext& cli, const QStringList& arguments);
 int runOptimizeCommand(const CliContext& cli, const QStringList& arguments);
+int runReportCommand(const CliContext& cli, const QStringList& arguments);
+int runExportCommand(const CliContext& cli, const QStringList& arguments);
 
 } // namespace memoscope

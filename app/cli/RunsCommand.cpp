@@ -35,14 +35,13 @@ int runShowCommand(const CliContext& cli, const QStringList& arguments)
     int exitCode = ExitOk;
     if (!cli.parse(parser, arguments, &exitCode))
         return exitCode;
-    bool ok = false;
-    const qint64 runId = parser.positionalArguments().value(0).toLongLong(&ok);
-    if (parser.positionalArguments().size() != 1 || !ok)
-        return cli.fail(ExitBadInput, QStringLiteral("show needs one run id, e.g. memoscope-cli show 3"));
-    const std::optional<StoredRun> run = cli.openStore(parser)->load(runId, /*withEvents=*/false);
+    const QVector<qint64> ids
+        = cli.runIds(parser, 1, QStringLiteral("show needs one run id, e.g. memoscope-cli show 3"), &exitCode);
+    if (ids.isEmpty())
+        return exitCode;
+    const std::optional<StoredRun> run = cli.loadRun(*cli.openStore(parser), ids.first(), /*withEvents=*/false, &exitCode);
     if (!run)
-        return cli.fail(ExitBadInput,
-            QStringLiteral("there is no run %1 in this database; `memoscope-cli runs` lists them").arg(runId));
+        return exitCode;
     if (parser.isSet(CliContext::jsonOption()))
         cli.printJson(runToJson(*run));
     else

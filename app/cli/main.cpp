@@ -4,10 +4,12 @@
 
 #include "core/StoreError.h"
 
-#include <QCoreApplication>
+#include <QApplication>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 
 namespace {
 const char* const usage = "usage: memoscope-cli COMMAND [OPTIONS]\n"
@@ -18,17 +20,39 @@ const char* const usage = "usage: memoscope-cli COMMAND [OPTIONS]\n"
                           "  show RUN_ID [--layers]                show one run\n"
                           "  optimize MODEL.pt --apply TECHNIQUE --input SPEC --out FILE\n"
                           "                                        quantize or lower the precision of a model\n"
+                          "  report RUN_ID [RUN_ID ...] --out FILE.html|FILE.pdf\n"
+                          "                                        a report of runs to share, compared\n"
+                          "  export RUN_ID --format model|csv|json|perfetto --out FILE\n"
+                          "                                        a run's data, or the model it optimized\n"
                           "\n"
                           "Run `memoscope-cli COMMAND --help` for a command's options.\n";
+
+QtMessageHandler defaultHandler = nullptr;
+
+// A QApplication warns on start when XDG_RUNTIME_DIR is unset (servers, CI); stderr is for the command's messages.
+void withoutRuntimeDirWarning(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    if (!message.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR")) && defaultHandler)
+        defaultHandler(type, context, message);
+}
 }
 
 int main(int argc, char** argv)
 {
-    QCoreApplication app(argc, argv);
+    // `report` draws QCustomPlot charts, which are widgets: only it gets a QApplication (offscreen when there is
+    // no display), so every other command still starts without a window system.
+    const bool widgets = argc > 1 && std::strcmp(argv[1], "report") == 0;
+    if (widgets && qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+        && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    defaultHandler = qInstallMessageHandler(withoutRuntimeDirWarning);
+    const std::unique_ptr<QCoreApplication> app
+        = widgets ? std::make_unique<QApplication>(argc, argv) : std::make_unique<QCoreApplication>(argc, argv);
+    qInstallMessageHandler(defaultHandler);
     QCoreApplication::setApplicationName(QStringLiteral("memoscope"));
     QCoreApplication::setOrganizationName(QStringLiteral("memoscope"));
 
-    QStringList arguments = app.arguments().mid(1);
+    QStringList arguments = QCoreApplication::arguments().mid(1);
     if (arguments.isEmpty() || arguments.first() == QLatin1String("--help") || arguments.first() == QLatin1String("-h")) {
         std::fputs(usage, arguments.isEmpty() ? stderr : stdout);
         return arguments.isEmpty() ? memoscope::ExitBadInput : memoscope::ExitOk;
@@ -38,6 +62,8 @@ int main(int argc, char** argv)
         { QStringLiteral("runs"), memoscope::runRunsCommand },
         { QStringLiteral("show"), memoscope::runShowCommand },
         { QStringLiteral("optimize"), memoscope::runOptimizeCommand },
+        { QStringLiteral("report"), memoscope::runReportCommand },
+        { QStringLiteral("export"), memoscope::runExportCommand },
     };
     const QString name = arguments.takeFirst();
     const auto command = commands.find(name);

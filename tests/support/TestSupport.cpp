@@ -11,10 +11,10 @@ QString sourcePath(const QString& relative) { return QStringLiteral(MEMOSCOPE_SO
 
 QString cliPath() { return QStringLiteral(MEMOSCOPE_CLI); }
 
-CliResult runCli(const QStringList& arguments, int timeoutMs)
+CliResult runProgram(const QString& program, const QStringList& arguments, int timeoutMs)
 {
     QProcess process;
-    process.start(cliPath(), arguments);
+    process.start(program, arguments);
     CliResult result;
     if (!process.waitForFinished(timeoutMs)) {
         process.kill();
@@ -23,11 +23,13 @@ CliResult runCli(const QStringList& arguments, int timeoutMs)
         return result;
     }
     result.crashed = process.exitStatus() == QProcess::CrashExit;
-    result.exitCode = process.exitCode();
+    result.exitCode = result.crashed ? -1 : process.exitCode(); // a crash has no exit code: never read it as 0
     result.out = QString::fromUtf8(process.readAllStandardOutput());
     result.err = QString::fromUtf8(process.readAllStandardError());
     return result;
 }
+
+CliResult runCli(const QStringList& arguments, int timeoutMs) { return runProgram(cliPath(), arguments, timeoutMs); }
 
 QJsonObject runPythonJson(const QString& script, const QStringList& arguments)
 {

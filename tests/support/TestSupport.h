@@ -19,6 +19,8 @@ struct CliResult {
     QString err;
     QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
 };
+// Runs a program to its end (killed after timeoutMs) and keeps what it printed.
+CliResult runProgram(const QString& program, const QStringList& arguments, int timeoutMs = 600000);
 CliResult runCli(const QStringList& arguments, int timeoutMs = 600000);
 
 // Runs a Python helper of tests/fixtures with Debian's python3 and returns its JSON output.

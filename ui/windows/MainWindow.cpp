@@ -6,6 +6,7 @@
 #include "RunPage.h"
 #include "RunSettingsDialog.h"
 #include "ui/jobs/ProfileJob.h"
+#include "ui/reports/ReportDialog.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -173,6 +174,23 @@ void MainWindow::createActions()
         if (!path.isEmpty())
             openDatabase(path);
     });
+    file->addSeparator();
+    QAction* exportReport = file->addAction(tr("&Export Report…"), this, [this] {
+        QVector<qint64> runIds;
+        if (m_pages->currentWidget() == m_comparePage)
+            runIds = m_comparePage->runIds();
+        else if (m_pages->currentWidget() == m_runPage && m_runPage->run())
+            runIds = { m_runPage->run()->run.summary.id };
+        if (runIds.isEmpty()) {
+            showError(tr("Nothing to report"), tr("Open a run, or compare runs, to export a report of them."));
+            return;
+        }
+        auto* dialog = new ReportDialog(databasePath(), runIds, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    });
+    exportReport->setObjectName(QStringLiteral("exportReportAction"));
+    exportReport->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     file->addSeparator();
     file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 

@@ -1,0 +1,70 @@
+#include "LayerDiff.h"
+
+#include "Iterations.h"
+#include "core/Analysis.h"
+
+#include <QHash>
+#include <algorithm>
+#include <cstdlib>
+
+namespace memoscope {
+
+bool LayerDifference::changed() const
+{
+    return a.present != b.present || peakContributionDelta() != 0 || paramDelta() != 0 || activationDelta() != 0
+        || allocatedDelta() != 0;
+}
+
+namespace {
+    // Per layer path, in module order.
+    QVector<std::pair<QString, LayerFigures>> figuresOf(const StoredRun& run)
+    {
+        const int iterations = measuredIterations(run);
+        const QVector<LayerRow> rows = layerRows(run.trace.layers, run.layerStats, iterations, LayerScope::Own);
+        QVector<std::pair<QString, LayerFigures>> figures;
+        figures.reserve(rows.size());
+        for (const LayerRow& row : rows) {
+            LayerFigures f;
+            f.present = true;
+            f.type = row.type;
+            f.peakContributionBytes = row.peakContributionBytes;
+            f.paramBytes = row.paramBytes;
+            f.activationBytes = row.activationBytes;
+            f.allocatedBytes = row.allocatedBytes / iterations;
+            figures.append({ row.path, f });
+        }
+        return figures;
+    }
+}
+
+QVector<LayerDifference> layerDifferences(const StoredRun& a, const StoredRun& b)
+{
+    QVector<LayerDifference> all;
+    QHash<QString, int> byPath;
+    for (const auto& [path, figures] : figuresOf(a)) {
+        byPath.insert(path, int(all.size()));
+        all.append(LayerDifference { path, figures, {} });
+    }
+    for (const auto& [path, figures] : figuresOf(b)) {
+        const auto found = byPath.constFind(path);
+        if (found != byPath.constEnd()) {
+            all[*found].b = figures;
+        } else {
+            byPath.insert(path, int(all.size()));
+            all.append(LayerDifference { path, {}, figures });
+        }
+    }
+    QVector<LayerDifference> changed;
+    std::copy_if(
+        all.begin(), all.end(), std::back_inserter(changed), [](const LayerDifference& d) { return d.changed(); });
+    std::stable_sort(changed.begin(), changed.end(), [](const LayerDifference& x, const LayerDifference& y) {
+        const auto key = [](const LayerDifference& d) {
+            return std::make_tuple(
+                std::llabs(d.peakContributionDelta()), std::llabs(d.paramDelta()), std::llabs(d.allocatedDelta()));
+        };
+        return key(x) > key(y);
+    });
+    return changed;
+}
+
+} // namespace memoscope
