@@ -15,6 +15,22 @@ bool LayerDifference::changed() const
         || allocatedDelta() != 0;
 }
 
+QString LayerDifference::typeLabel() const
+{
+    if (a.present && b.present && a.type != b.type)
+        return a.type + QStringLiteral(" → ") + b.type;
+    return b.present ? b.type : a.type;
+}
+
+QString LayerDifference::pathLabel(qint64 runIdA, qint64 runIdB) const
+{
+    if (!a.present)
+        return path + QStringLiteral(" (only in #%1)").arg(runIdB);
+    if (!b.present)
+        return path + QStringLiteral(" (only in #%1)").arg(runIdA);
+    return path;
+}
+
 namespace {
     // Per layer path, in module order.
     QVector<std::pair<QString, LayerFigures>> figuresOf(const StoredRun& run)

@@ -29,6 +29,10 @@ struct LayerDifference {
     qint64 activationDelta() const { return b.activationBytes - a.activationBytes; }
     qint64 allocatedDelta() const { return b.allocatedBytes - a.allocatedBytes; }
     bool changed() const;
+    // The type, or "Conv2d → QuantizedConv2d" when it changed.
+    QString typeLabel() const;
+    // The path, marked "(only in #7)" when one run lacks the layer.
+    QString pathLabel(qint64 runIdA, qint64 runIdB) const;
 };
 
 // Every layer of either run whose figures differ, sorted by the size of the change at the peak, then of the

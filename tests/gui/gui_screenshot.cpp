@@ -1,9 +1,10 @@
 // Takes screenshots of the main window on a real run, in a real window (run under xvfb-run by CTest), and
 // saves them as test artefacts: OUTDIR/main-window.png (resnet18 training step, layer1 selected) and
-// OUTDIR/compare.png (inference against training). Fails if a page did not draw.
+// OUTDIR/compare.png (inference against training) and OUTDIR/compare-layers.png (its per-layer difference). Fails if a page did not draw.
 
 #include "support/TestSupport.h"
 #include "ui/charts/TimelineView.h"
+#include "ui/windows/ComparePage.h"
 #include "ui/windows/MainWindow.h"
 #include "ui/windows/RunPage.h"
 
@@ -12,6 +13,7 @@
 #include <QImage>
 #include <QSet>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -88,5 +90,11 @@ int main(int argc, char** argv)
     window.compareRuns({ shown.at(0).first().toLongLong(), shown.at(1).first().toLongLong() });
     if (!compared.wait(60000))
         return 1;
-    return save(&window, outDir + QStringLiteral("/compare.png")) ? 0 : 1;
+    if (!save(&window, outDir + QStringLiteral("/compare.png")))
+        return 1;
+    auto* tabs = window.comparePage()->findChild<QTabWidget*>();
+    if (!tabs)
+        return 1;
+    tabs->setCurrentIndex(1); // the per-layer difference
+    return save(&window, outDir + QStringLiteral("/compare-layers.png")) ? 0 : 1;
 }

@@ -6,6 +6,7 @@
 #include "ui/charts/TimelineView.h"
 #include "ui/jobs/ProfileJob.h"
 #include "ui/models/CompareModel.h"
+#include "ui/models/LayerDiffModel.h"
 #include "ui/models/InputSpecModel.h"
 #include "ui/models/LayerTreeModel.h"
 #include "ui/models/RunListModel.h"
@@ -17,6 +18,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QMessageBox>
+#include <QCheckBox>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -210,6 +212,33 @@ private Q_SLOTS:
         QVERIFY(m_window->comparePage()->timelines()->findChild<QCustomPlot*>()->graphCount() >= 2);
         QAbstractItemModelTester tester(m_window->comparePage()->metrics(),
             QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+        // Aligned by phase (the default), the training run's first forward starts where the inference run's does;
+        // in real time, each run's own clock is the axis.
+        ComparePage* page = m_window->comparePage();
+        auto firstForwardNs = [](const LoadedRunPtr& run) {
+            for (const PhaseSpan& span : run->run.trace.phases)
+                if (span.phase == Phase::Forward)
+                    return span.startNs;
+            return qint64(-1);
+        };
+        const qint64 forwardA = firstForwardNs(page->runs()[0]);
+        const qint64 forwardB = firstForwardNs(page->runs()[1]);
+        QVERIFY(forwardA >= 0 && forwardB >= 0 && forwardA != forwardB);
+        QVERIFY(page->timelines()->alignedByPhase());
+        QVERIFY(qAbs(page->timelines()->axisMsOf(1, forwardB) - page->timelines()->axisMsOf(0, forwardA)) < 1e-9);
+        page->findChild<QCheckBox*>(QStringLiteral("alignPhases"))->setChecked(false);
+        QVERIFY(!page->timelines()->alignedByPhase());
+        QCOMPARE(page->timelines()->axisMsOf(1, forwardB), forwardB / 1e6);
+
+        // The layer table: run B minus run A, every layer that changed (training keeps activations for backward).
+        LayerDiffModel* layers = page->layerDifferences();
+        QAbstractItemModelTester layerTester(layers, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(layers->runIdA(), ids[0]);
+        QCOMPARE(layers->runIdB(), ids[1]);
+        QVERIFY(layers->rowCount() > 0);
+        page->compareLayers(1, 0);
+        QCOMPARE(layers->runIdA(), ids[1]);
     }
 
     void demoIsProfiledOnFirstStart()

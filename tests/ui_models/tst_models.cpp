@@ -2,6 +2,7 @@
 #include "core/InputSpec.h"
 #include "ui/models/CompareModel.h"
 #include "ui/models/InputSpecModel.h"
+#include "ui/models/LayerDiffModel.h"
 #include "ui/models/LayerTreeModel.h"
 #include "ui/models/PeakModel.h"
 #include "ui/models/RunListModel.h"
@@ -505,6 +506,70 @@ private Q_SLOTS:
         model.clearData();
         QCOMPARE(model.rowCount(), 0);
         QCOMPARE(model.runCount(), 0);
+    }
+
+    // LayerDiffModel
+
+    // Run 2 is run 1 after an optimization: the Linear keeps a quarter of its bytes, the conv holds more at the
+    // peak, the Dropout is gone and a quantize stub is new.
+    static StoredRun optimizedSampleRun()
+    {
+        StoredRun run = sampleRun(2, QStringLiteral("optimized"));
+        run.trace.layers[Linear].paramBytes = 500;
+        run.trace.layers[Linear].type = QStringLiteral("DynamicQuantizedLinear");
+        run.layerStats[Linear] = { 800, 5000, 500 };
+        run.layerStats[Conv] = { 5000, 9000, 1000 };
+        run.trace.layers[Dropout].path = QStringLiteral("quant");
+        run.trace.layers[Dropout].parentId = Root;
+        run.trace.layers[Dropout].type = QStringLiteral("QuantStub");
+        run.layerStats[Dropout] = { 64, 64, 0 };
+        return run;
+    }
+
+    void layerDiffPassesTheModelTester()
+    {
+        LayerDiffModel model;
+        QAbstractItemModelTester tester(&model, QtTestReporting);
+        model.resetData(sampleRun(1), optimizedSampleRun());
+        QVERIFY(model.rowCount() > 0);
+        QCOMPARE(model.columnCount(), int(LayerDiffModel::ColumnCount));
+        QSortFilterProxyModel proxy;
+        proxy.setSortRole(LayerDiffModel::SortRole);
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester proxyTester(&proxy, QtTestReporting);
+        proxy.sort(LayerDiffModel::ParamDeltaColumn);
+        model.clearData();
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void layerDiffListsTheLargestChangeFirst()
+    {
+        LayerDiffModel model;
+        model.resetData(sampleRun(1), optimizedSampleRun());
+        auto cell = [&](int row, int column, int role = Qt::DisplayRole) { return model.index(row, column).data(role); };
+        QCOMPARE(cell(0, LayerDiffModel::LayerColumn).toString(), QStringLiteral("classifier.1"));
+        QCOMPARE(cell(0, LayerDiffModel::TypeColumn).toString(), QStringLiteral("Linear → DynamicQuantizedLinear"));
+        QCOMPARE(cell(0, LayerDiffModel::PeakDeltaColumn, LayerDiffModel::SortRole).toLongLong(), -15000);
+        QCOMPARE(cell(0, LayerDiffModel::ParamDeltaColumn, LayerDiffModel::SortRole).toLongLong(), -1500);
+        QCOMPARE(background(model.index(0, LayerDiffModel::PeakDeltaColumn)), CompareModel::improvementColor());
+        QStringList paths;
+        for (int row = 0; row < model.rowCount(); ++row)
+            paths << cell(row, LayerDiffModel::LayerColumn).toString();
+        const int conv = int(paths.indexOf(QStringLiteral("features.0")));
+        QVERIFY(conv > 0);
+        QCOMPARE(cell(conv, LayerDiffModel::PeakDeltaColumn, LayerDiffModel::SortRole).toLongLong(), 1000);
+        QCOMPARE(background(model.index(conv, LayerDiffModel::PeakDeltaColumn)), CompareModel::regressionColor());
+        // A layer only one run has: marked, and "-" where the other run has no figure.
+        const int gone = int(paths.indexOf(QStringLiteral("classifier.0 (only in #1)")));
+        const int added = int(paths.indexOf(QStringLiteral("quant (only in #2)")));
+        QVERIFY2(added >= 0, qPrintable(paths.join(QStringLiteral(", "))));
+        QCOMPARE(cell(added, LayerDiffModel::PeakAColumn).toString(), QStringLiteral("-"));
+        QCOMPARE(cell(added, LayerDiffModel::LayerColumn, LayerDiffModel::PathRole).toString(), QStringLiteral("quant"));
+        QVERIFY2(gone >= 0, qPrintable(paths.join(QStringLiteral(", ")))); // held nothing, but is gone: listed
+        QCOMPARE(cell(gone, LayerDiffModel::PeakBColumn).toString(), QStringLiteral("-"));
+        // Unchanged layers (the ReLU) are not listed.
+        QVERIFY(!paths.contains(QStringLiteral("features.1")));
+        QCOMPARE(model.headerData(LayerDiffModel::PeakBColumn, Qt::Horizontal).toString(), QStringLiteral("At peak #2"));
     }
 
     void compareModelHasEveryMetric()

@@ -3,9 +3,11 @@
 #include "ChartColors.h"
 #include "ChartStyle.h"
 #include "PeakMarker.h"
+#include "PhaseBands.h"
 #include "TimelineResampler.h"
 #include "TimelineText.h"
 #include "core/ByteFormat.h"
+#include "core/PhaseAlignment.h"
 
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -27,16 +29,17 @@ struct CompareTimelineView::RunTrack {
     std::unique_ptr<PeakMarker> peak;
     bool peakKnown = false;
     double maxBytes = 0; // in the drawn level of detail
+    TimeWarp warp; // the identity unless aligned by phase
 
-    // Where the run's time sits on the shared axis: each run starts at 0.
-    double toAxisMs(qint64 runNs) const { return nsToMs(runNs); }
-    qint64 toRunNs(double axisMs) const { return msToNs(axisMs); }
+    double toAxisMs(qint64 runNs) const { return warp.toAxisNs(double(runNs)) / 1e6; }
+    qint64 toRunNs(double axisMs) const { return qint64(std::llround(warp.toRunNs(axisMs * 1e6))); }
     double endAxisMs() const { return toAxisMs(timeline->endNs()); }
 };
 
 CompareTimelineView::CompareTimelineView(QWidget* parent)
     : QWidget(parent)
     , m_plot(new QCustomPlot(this))
+    , m_bands(new PhaseBands(m_plot))
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -92,12 +95,40 @@ void CompareTimelineView::setRuns(const QVector<std::shared_ptr<const Timeline>>
             [this, raw](const LevelOfDetail& levelOfDetail) { drawLevelOfDetail(raw, levelOfDetail); });
         m_tracks.push_back(std::move(track));
     }
+    placeRuns();
+}
+
+void CompareTimelineView::setAlignedByPhase(bool aligned)
+{
+    if (aligned == m_alignedByPhase)
+        return;
+    m_alignedByPhase = aligned;
+    placeRuns();
+}
+
+void CompareTimelineView::placeRuns()
+{
+    const QVector<PhaseSpan>* reference = m_tracks.empty() ? nullptr : &m_tracks.front()->timeline->trace().phases;
+    for (const auto& track : m_tracks) {
+        track->warp = m_alignedByPhase ? alignPhases(*reference, track->timeline->trace().phases) : TimeWarp();
+        track->graph->data()->clear();
+        track->peakKnown = false; // its marker moves with the warp: found again with the next level of detail
+    }
+    if (m_alignedByPhase && reference)
+        m_bands->setSpans(*reference, m_tracks.front()->timeline->endNs());
+    else
+        m_bands->clear();
     m_plot->yAxis->setRange(0, 1024);
     const QCPRange whole(0, endMs());
     if (m_plot->xAxis->range() == whole)
         scheduleLevelOfDetail();
     m_plot->xAxis->setRange(whole);
     m_plot->replot();
+}
+
+double CompareTimelineView::axisMsOf(int run, qint64 runNs) const
+{
+    return run >= 0 && run < int(m_tracks.size()) ? m_tracks[size_t(run)]->toAxisMs(runNs) : nsToMs(runNs);
 }
 
 void CompareTimelineView::setVisibleRange(qint64 fromNs, qint64 toNs)

@@ -1,8 +1,8 @@
 #pragma once
 // Several runs' total live memory overlaid on one time axis: one line per run in its own colour, each
 // marked at its peak, each resampled to the visible range on its own worker job. Time runs from each run's
-// start. Every mapping between a run's time and the shared axis goes through RunTrack::toAxisMs and
-// toRunNs, so aligning runs (by phase, say) later changes those two and nothing else.
+// start, or (aligned by phase) each run's phases are laid onto the first run's, whose phase bands are drawn
+// behind. Every mapping between a run's time and the shared axis goes through RunTrack::toAxisMs and toRunNs.
 
 #include "QCustomPlotInclude.h"
 #include "core/Timeline.h"
@@ -16,6 +16,7 @@ namespace memoscope {
 
 struct LevelOfDetail;
 class PeakMarker;
+class PhaseBands;
 class TimelineResampler;
 
 class CompareTimelineView : public QWidget {
@@ -25,6 +26,10 @@ public:
     ~CompareTimelineView() override;
 
     void setRuns(const QVector<std::shared_ptr<const Timeline>>& runs, const QStringList& names);
+    void setAlignedByPhase(bool aligned);
+    bool alignedByPhase() const { return m_alignedByPhase; }
+    // Where a run's moment sits on the shared axis, in ms (for tests and tooltips).
+    double axisMsOf(int run, qint64 runNs) const;
     void setVisibleRange(qint64 fromNs, qint64 toNs);
     void resetZoom();
 
@@ -44,9 +49,12 @@ private:
     void onRangeChanged(const QCPRange& range);
     void onMouseMove(QMouseEvent* event);
     double endMs() const;
+    void placeRuns(); // after the runs or the alignment change
 
     QCustomPlot* m_plot;
+    PhaseBands* m_bands;
     QTimer m_debounce;
+    bool m_alignedByPhase = true;
     std::vector<std::unique_ptr<RunTrack>> m_tracks;
 };
 

@@ -133,15 +133,7 @@ QString layerDifferenceHtml(const StoredRun& a, const StoredRun& b, int maxRows)
         if (i >= maxRows)
             continue;
         shownChange += d.peakContributionDelta();
-        QString type = d.b.present ? d.b.type : d.a.type;
-        if (d.a.present && d.b.present && d.a.type != d.b.type)
-            type = d.a.type + QStringLiteral(" → ") + d.b.type;
-        QString path = d.path;
-        if (!d.a.present)
-            path += QStringLiteral(" (only in #%1)").arg(b.summary.id);
-        else if (!d.b.present)
-            path += QStringLiteral(" (only in #%1)").arg(a.summary.id);
-        table.addRow({ textCell(path), textCell(type), numberCell(bytesOrDash(d.a, d.a.peakContributionBytes)),
+        table.addRow({ textCell(d.pathLabel(a.summary.id, b.summary.id)), textCell(d.typeLabel()), numberCell(bytesOrDash(d.a, d.a.peakContributionBytes)),
             numberCell(bytesOrDash(d.b, d.b.peakContributionBytes)), deltaCell(d.peakContributionDelta()),
             deltaCell(d.paramDelta()), deltaCell(d.activationDelta()), deltaCell(d.allocatedDelta()) });
     }

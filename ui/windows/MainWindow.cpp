@@ -82,6 +82,7 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
     connect(m_loader, &RunLoader::runsLoaded, this, [this](const QVector<LoadedRunPtr>& runs) {
         m_comparePage->showRuns(runs);
         m_pages->setCurrentWidget(m_comparePage);
+        m_status->setText(tr("Comparing %1 runs").arg(runs.size()));
         Q_EMIT comparisonShown();
     });
     connect(m_loader, &RunLoader::latestRunFound, this, &MainWindow::onLatestRunFound);
