@@ -352,7 +352,7 @@ namespace {
             settings.modelPath = optimized ? record.outputModel : record.sourceModel;
             settings.name = optimized ? QStringLiteral("optimized: %1").arg(m_config.apply.join(QStringLiteral(" + ")))
                                       : QStringLiteral("baseline");
-            const ProfileOutcome outcome = profileModel(settings, *m_store);
+            const ProfileOutcome outcome = profileModel(settings, *m_store, m_config.profileProgress);
             if (outcome.exitCode != ExitOk)
                 throw ProfileError(outcome.exitCode,
                     QStringLiteral("profiling the %1 model failed: %2")

@@ -8,6 +8,7 @@
 #include "core/RunConfig.h"
 
 #include "Distillation.h"
+#include "Profiler.h"
 
 #include <QStringList>
 #include <functional>
@@ -35,6 +36,7 @@ struct OptimizeConfig {
     int fidelityBatches = 4;
     bool profile = false;
     RunConfig profileSettings; // mode, iterations, warm-up, threads for --profile (model and inputs are set here)
+    ProgressCallback profileProgress; // progress of each profiled run (the GUI's worker shows it)
 };
 
 struct OptimizeOutcome {

@@ -2,6 +2,7 @@
 // writes it, and with --profile stores the original's and the result's runs side by side.
 
 #include "CliContext.h"
+#include "ProgressLines.h"
 
 #include "core/ByteFormat.h"
 #include "core/RunReport.h"
@@ -64,6 +65,9 @@ int runOptimizeCommand(const CliContext& cli, const QStringList& arguments)
         QStringLiteral("Distillation batch size (default 64)."), QStringLiteral("N"), QStringLiteral("64"));
     const QCommandLineOption distillOptimizer(QStringLiteral("distill-optimizer"),
         QStringLiteral("adam (default) or sgd."), QStringLiteral("NAME"), QStringLiteral("adam"));
+    const QCommandLineOption progress(QStringLiteral("progress"),
+        QStringLiteral("Print progress as JSON lines on stderr (used by the GUI's worker)."));
+    parser.addOption(progress);
     parser.addOptions({ apply, exclude, out, input, calibration, calibrationBatches, data, engine, perTensor, profile,
         mode, iterations, sparse, distillData, epochs, temperature, alpha, student, distillRate, distillBatch,
         distillOptimizer, CliContext::databaseOption(), CliContext::jsonOption() });
@@ -126,8 +130,13 @@ int runOptimizeCommand(const CliContext& cli, const QStringList& arguments)
         return cli.fail(ExitBadInput, QStringLiteral("--iterations must be a whole number of at least 1"));
 
     std::unique_ptr<Store> store = config.profile ? cli.openStore(parser) : nullptr;
-    const OptimizeOutcome outcome = optimizeModel(config, store.get(), [&cli](const QString& step) {
-        if (step.startsWith(QLatin1String("distilling")))
+    const bool progressLines = parser.isSet(progress);
+    if (progressLines)
+        config.profileProgress = printProfileProgress;
+    const OptimizeOutcome outcome = optimizeModel(config, store.get(), [&cli, progressLines](const QString& step) {
+        if (progressLines)
+            printStepProgress(step);
+        else if (step.startsWith(QLatin1String("distilling")))
             cli.note(step); // progress per epoch, on stderr
     });
     if (outcome.exitCode != ExitOk)

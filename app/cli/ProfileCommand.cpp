@@ -1,6 +1,7 @@
 // memoscope-cli profile MODEL.pt --input SPEC [...]: profiles one model and stores the run.
 
 #include "CliContext.h"
+#include "ProgressLines.h"
 
 #include "core/ByteFormat.h"
 #include "core/RunReport.h"
@@ -58,17 +59,6 @@ namespace {
         *value = text.toInt(&ok);
         return ok && *value >= minimum;
     }
-
-    void printProgress(const ProfileProgress& progress)
-    {
-        QJsonObject json;
-        json[QStringLiteral("stage")] = stageName(progress.stage);
-        json[QStringLiteral("run_id")] = double(progress.runId);
-        json[QStringLiteral("iteration")] = progress.iteration;
-        json[QStringLiteral("total")] = progress.total;
-        std::fprintf(stderr, "%s\n", QJsonDocument(json).toJson(QJsonDocument::Compact).constData());
-        std::fflush(stderr);
-    }
 }
 
 int runProfileCommand(const CliContext& cli, const QStringList& arguments)
@@ -117,7 +107,7 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
 
     std::unique_ptr<Store> store = cli.openStore(parser);
     const bool json = parser.isSet(CliContext::jsonOption());
-    const ProfileOutcome outcome = profileModel(config, *store, parser.isSet(o.progress) ? printProgress : ProgressCallback {});
+    const ProfileOutcome outcome = profileModel(config, *store, parser.isSet(o.progress) ? printProfileProgress : ProgressCallback {});
 
     if (outcome.runId >= 0) {
         const std::optional<StoredRun> run = store->load(outcome.runId, /*withEvents=*/false);

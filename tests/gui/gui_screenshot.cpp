@@ -1,15 +1,18 @@
 // Takes screenshots of the main window on a real run, in a real window (run under xvfb-run by CTest), and
 // saves them as test artefacts: OUTDIR/main-window.png (resnet18 training step, layer1 selected) and
-// OUTDIR/compare.png (inference against training) and OUTDIR/compare-layers.png (its per-layer difference). Fails if a page did not draw.
+// OUTDIR/compare.png (inference against training) OUTDIR/workbench.png (the workbench beside it) and OUTDIR/compare-layers.png (its per-layer difference). Fails if a page did not draw.
 
 #include "support/TestSupport.h"
 #include "ui/charts/TimelineView.h"
 #include "ui/windows/ComparePage.h"
 #include "ui/windows/MainWindow.h"
+#include "ui/windows/HistoryDock.h"
 #include "ui/windows/RunPage.h"
+#include "ui/workbench/WorkbenchPanel.h"
 
 #include <QApplication>
 #include <QDir>
+#include <QDockWidget>
 #include <QImage>
 #include <QSet>
 #include <QSignalSpy>
@@ -85,6 +88,16 @@ int main(int argc, char** argv)
             window.runPage()->selectLayer(layer.id);
     if (!save(&window, outDir + QStringLiteral("/main-window.png")))
         return 1;
+    if (auto* workbench = window.findChild<QDockWidget*>(QStringLiteral("workbenchDock"))) {
+        workbench->raise();
+        WorkbenchSettings settings;
+        settings.structuredRatio = 0.5;
+        settings.quantization = WorkbenchSettings::Quantization::Dynamic;
+        window.workbench()->setSettings(settings);
+        if (!save(&window, outDir + QStringLiteral("/workbench.png")))
+            return 1;
+        window.history()->raise();
+    }
 
     QSignalSpy compared(&window, &MainWindow::comparisonShown);
     window.compareRuns({ shown.at(0).first().toLongLong(), shown.at(1).first().toLongLong() });

@@ -55,13 +55,16 @@ QStringList ProfileJob::workerArguments(const RunConfig& config, const QString& 
 
 bool ProfileJob::isRunning() const { return m_process && m_process->state() != QProcess::NotRunning; }
 
-void ProfileJob::start(const RunConfig& config)
+void ProfileJob::start(const RunConfig& config) { startWorker(workerArguments(config, m_databasePath)); }
+
+void ProfileJob::startWorker(const QStringList& arguments)
 {
     Q_ASSERT(!isRunning());
     m_runId = -1;
     m_cancelled = false;
     m_pending.clear();
     m_lastError.clear();
+    m_output.clear();
     delete m_process;
     m_process = new QProcess(this);
     m_process->setReadChannel(QProcess::StandardError);
@@ -73,7 +76,7 @@ void ProfileJob::start(const RunConfig& config)
                 tr("Could not start the profiling worker %1: %2. Reinstall Memoscope or check the file.")
                     .arg(m_workerPath, m_process->errorString()));
     });
-    m_process->start(m_workerPath, workerArguments(config, m_databasePath));
+    m_process->start(m_workerPath, arguments);
 }
 
 void ProfileJob::cancel()
@@ -100,11 +103,12 @@ void ProfileJob::readProgress()
             continue;
         }
         const qint64 runId = qint64(json.value(QStringLiteral("run_id")).toDouble(-1));
-        if (runId >= 0 && m_runId < 0) {
+        if (runId >= 0 && runId != m_runId) {
             m_runId = runId;
             Q_EMIT runStarted(runId);
         }
-        Q_EMIT progressChanged(json.value(QStringLiteral("stage")).toString(),
+        const QString step = json.value(QStringLiteral("step")).toString();
+        Q_EMIT progressChanged(step.isEmpty() ? json.value(QStringLiteral("stage")).toString() : step,
             json.value(QStringLiteral("iteration")).toInt(), json.value(QStringLiteral("total")).toInt());
     }
 }
@@ -155,6 +159,7 @@ void ProfileJob::markRunFailedThenReport(const QString& message)
 void ProfileJob::onFinished(int exitCode, QProcess::ExitStatus status)
 {
     readProgress();
+    m_output = m_process->readAllStandardOutput();
     if (status == QProcess::NormalExit && exitCode == ExitOk && !m_cancelled) {
         Q_EMIT finished(m_runId);
         return;

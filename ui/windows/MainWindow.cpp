@@ -7,21 +7,30 @@
 #include "RunSettingsDialog.h"
 #include "ui/jobs/ProfileJob.h"
 #include "ui/reports/ReportDialog.h"
+#include "ui/workbench/WorkbenchPanel.h"
 
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QToolButton>
@@ -36,6 +45,7 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
     , m_runPage(new RunPage(this))
     , m_comparePage(new ComparePage(this))
     , m_history(new HistoryDock(this))
+    , m_workbench(new WorkbenchPanel(this))
     , m_job(new ProfileJob(paths.workerPath, paths.databasePath, this))
     , m_loader(new RunLoader(paths.databasePath, this))
     , m_status(new QLabel(this))
@@ -51,6 +61,10 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
     m_pages->addWidget(m_comparePage);
     setCentralWidget(m_pages);
     addDockWidget(Qt::RightDockWidgetArea, m_history);
+    QDockWidget* workbench = createWorkbenchDock();
+    addDockWidget(Qt::RightDockWidgetArea, workbench);
+    tabifyDockWidget(m_history, workbench);
+    m_history->raise();
 
     m_progress->setMaximumWidth(220);
     m_progress->setVisible(false);
@@ -74,6 +88,8 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
     connect(m_loader, &RunLoader::runLoaded, this, [this](const LoadedRunPtr& run) {
         m_runPage->showRun(run);
         m_pages->setCurrentWidget(m_runPage);
+        if (run->run.summary.status == RunStatus::Complete)
+            m_workbench->setBaseline(run->run);
         m_lastConfig = run->run.summary.config;
         m_runAction->setEnabled(!m_job->isRunning());
         m_status->setText(tr("Run %1 loaded").arg(run->run.summary.id));
@@ -104,9 +120,13 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
         m_progress->setFormat(total > 0 ? tr("%1 %2/%3").arg(stage).arg(iteration).arg(total) : stage);
     });
     connect(m_job, &ProfileJob::finished, this, [this](qint64 runId) {
+        const bool optimized = m_optimizing;
         setRunning(false);
         m_loader->listRuns();
-        openRun(runId);
+        if (optimized)
+            onOptimizationFinished();
+        else
+            openRun(runId);
     });
     connect(m_job, &ProfileJob::failed, this, [this](qint64 runId, const QString& message) {
         setRunning(false);
@@ -217,6 +237,8 @@ void MainWindow::createActions()
     }
     view->addSeparator();
     view->addAction(m_history->toggleViewAction());
+    if (auto* workbench = findChild<QDockWidget*>(QStringLiteral("workbenchDock")))
+        view->addAction(workbench->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Memoscope"), this, &MainWindow::showAbout);
@@ -311,8 +333,79 @@ void MainWindow::openDatabase(const QString& path)
     setWindowTitle(QStringLiteral("Memoscope — %1").arg(QFileInfo(path).fileName()));
 }
 
+QDockWidget* MainWindow::createWorkbenchDock()
+{
+    auto* dock = new QDockWidget(tr("Workbench"), this);
+    dock->setObjectName(QStringLiteral("workbenchDock"));
+    auto* scroll = new QScrollArea(dock);
+    scroll->setWidgetResizable(true);
+    scroll->setWidget(m_workbench);
+    dock->setWidget(scroll);
+    connect(m_workbench, &WorkbenchPanel::applyRequested, this, &MainWindow::applyWorkbench);
+    connect(m_runPage, &RunPage::layerSelected, this, [this](qint32 layerId) {
+        const LoadedRunPtr run = m_runPage->run();
+        const bool known = run && layerId >= 0 && layerId < run->run.trace.layers.size();
+        // The root and pseudo-layers (the loss) are not layers a technique can leave out.
+        m_workbench->setSelectedLayer(known && layerId > 0 && !run->run.trace.layers[layerId].pseudo
+                ? run->run.trace.layers[layerId].path
+                : QString());
+    });
+    return dock;
+}
+
+void MainWindow::applyWorkbench(const WorkbenchSettings& settings)
+{
+    const std::optional<StoredRun>& baseline = m_workbench->baseline();
+    if (!baseline || m_job->isRunning())
+        return;
+    const QString problem = settings.problem();
+    if (!problem.isEmpty()) {
+        showError(tr("Cannot apply"), problem);
+        return;
+    }
+    // Optimized models live with the app's data, one file per attempt, so every stored run's model stays.
+    const QDir folder(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
+        + QStringLiteral("/optimized"));
+    if (!folder.mkpath(QStringLiteral("."))) {
+        showError(tr("Cannot apply"), tr("Cannot create the folder %1 for optimized models.").arg(folder.path()));
+        return;
+    }
+    const QString out = folder.filePath(QStringLiteral("%1-run%2-%3.pt")
+                                            .arg(QFileInfo(baseline->summary.modelPath).completeBaseName())
+                                            .arg(baseline->summary.id)
+                                            .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss"))));
+    RunConfig config = baseline->summary.config;
+    config.modelPath = baseline->summary.modelPath;
+    setRunning(true);
+    m_optimizing = true;
+    m_status->setText(tr("Optimizing %1: %2…")
+                          .arg(QFileInfo(config.modelPath).fileName(), settings.applySteps().join(QStringLiteral(" → "))));
+    m_job->startWorker(settings.optimizeArguments(config, out, databasePath()));
+}
+
+void MainWindow::onOptimizationFinished()
+{
+    const QJsonObject result = QJsonDocument::fromJson(m_job->output()).object();
+    const qint64 baseline = qint64(result.value(QStringLiteral("baseline_run_id")).toDouble(-1));
+    const qint64 optimized = qint64(result.value(QStringLiteral("optimized_run_id")).toDouble(-1));
+    if (baseline < 0 || optimized < 0) {
+        showError(tr("The optimization finished without runs"),
+            tr("The worker did not report the runs it stored; see the run history."));
+        return;
+    }
+    QStringList applied;
+    for (const QJsonValue& step : result.value(QStringLiteral("applied")).toArray())
+        applied << step.toString();
+    m_workbench->showOutcome(qint64(result.value(QStringLiteral("peak_bytes_before")).toDouble()),
+        qint64(result.value(QStringLiteral("peak_bytes_after")).toDouble()), applied.join(QStringLiteral(" → ")));
+    compareRuns({ baseline, optimized });
+}
+
 void MainWindow::setRunning(bool running)
 {
+    if (!running)
+        m_optimizing = false;
+    m_workbench->setBusy(running);
     m_runAction->setEnabled(!running && !m_lastConfig.modelPath.isEmpty());
     m_cancelAction->setEnabled(running);
     m_cancelButton->setVisible(running);

@@ -8,6 +8,7 @@
 #include <QMainWindow>
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QProgressBar;
 class QStackedWidget;
@@ -20,6 +21,8 @@ class HistoryDock;
 class ProfileJob;
 class RecentFiles;
 class RunPage;
+class WorkbenchPanel;
+struct WorkbenchSettings;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -33,10 +36,13 @@ public:
     void openRun(qint64 runId);
     void compareRuns(const QVector<qint64>& runIds);
     void openDatabase(const QString& path);
+    // Transforms the shown run's model as the workbench says and profiles it beside its baseline.
+    void applyWorkbench(const WorkbenchSettings& settings);
 
     RunPage* runPage() const { return m_runPage; }
     ComparePage* comparePage() const { return m_comparePage; }
     HistoryDock* history() const { return m_history; }
+    WorkbenchPanel* workbench() const { return m_workbench; }
     ProfileJob* job() const { return m_job; }
     RunLoader* loader() const { return m_loader; }
     QString databasePath() const { return m_loader->databasePath(); }
@@ -59,6 +65,8 @@ private:
     void showError(const QString& title, const QString& message);
     void showAbout();
     void onLatestRunFound(const QString& modelPath, qint64 runId, const RunConfig& config);
+    QDockWidget* createWorkbenchDock();
+    void onOptimizationFinished();
 
     AppPaths m_paths;
     QStackedWidget* m_pages;
@@ -66,6 +74,7 @@ private:
     RunPage* m_runPage;
     ComparePage* m_comparePage;
     HistoryDock* m_history;
+    WorkbenchPanel* m_workbench;
     ProfileJob* m_job;
     RunLoader* m_loader;
     RecentFiles* m_recent = nullptr;
@@ -78,6 +87,7 @@ private:
     QString m_pendingModel; // waiting for its latest run to be looked up
     bool m_profileIfNew = false; // the demo: profile without asking
     RunConfig m_lastConfig; // pre-fills the next Run dialog
+    bool m_optimizing = false; // the job is the workbench's optimize-and-rerun
 };
 
 } // namespace memoscope

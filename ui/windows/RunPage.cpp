@@ -46,8 +46,9 @@ RunPage::RunPage(QWidget* parent)
     m_tree->header()->setSectionResizeMode(LayerTreeModel::LayerColumn, QHeaderView::ResizeToContents);
     connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
         [this](const QModelIndex& current) {
-            m_timeline->highlightLayer(
-                current.isValid() ? m_layers->layerIdAt(m_sortedLayers->mapToSource(current)) : -1);
+            const qint32 layerId = current.isValid() ? m_layers->layerIdAt(m_sortedLayers->mapToSource(current)) : -1;
+            m_timeline->highlightLayer(layerId);
+            Q_EMIT layerSelected(layerId);
         });
     connect(m_timeline, &TimelineView::layerClicked, this, &RunPage::selectLayer);
     connect(m_peak, &PeakView::layerSelected, this, &RunPage::selectLayer);

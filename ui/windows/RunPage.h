@@ -32,6 +32,9 @@ public:
     QTreeView* layerTree() const { return m_tree; }
     PeakView* peak() const { return m_peak; }
 
+Q_SIGNALS:
+    void layerSelected(qint32 layerId); // -1: none
+
 private:
     QString summaryText() const;
 

@@ -1,0 +1,110 @@
+// The workbench's switches become exactly the `optimize` command line the CLI documents, in the pipeline's
+// order, and an advisor's --apply steps switch the right controls on.
+#include "ui/workbench/WorkbenchSettings.h"
+
+#include <QtTest>
+
+using namespace memoscope;
+
+namespace {
+// The value after each occurrence of `option`.
+QStringList valuesOf(const QStringList& arguments, const QString& option)
+{
+    QStringList values;
+    for (qsizetype i = 0; i + 1 < arguments.size(); ++i)
+        if (arguments[i] == option)
+            values << arguments[i + 1];
+    return values;
+}
+}
+
+class TestWorkbenchSettings : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void nothingOnIsAProblem()
+    {
+        const WorkbenchSettings settings;
+        QVERIFY(settings.isEmpty());
+        QVERIFY(!settings.problem().isEmpty());
+    }
+
+    void stepsRunInPipelineOrder()
+    {
+        WorkbenchSettings settings;
+        settings.quantization = WorkbenchSettings::Quantization::Dynamic;
+        settings.distill = true;
+        settings.distillData = QStringLiteral("demo-digits");
+        settings.structuredRatio = 0.5;
+        settings.l2Ranking = true;
+        settings.globalRanking = true;
+        QCOMPARE(settings.applySteps(),
+            QStringList({ "prune-structured=0.5:l2:global", "distill", "int8-dynamic" }));
+        QVERIFY(settings.problem().isEmpty());
+        settings.distillData.clear();
+        QVERIFY(settings.problem().contains(QStringLiteral("Distillation needs data")));
+    }
+
+    void argumentsProfileAsTheBaselineRan()
+    {
+        WorkbenchSettings settings;
+        settings.structuredRatio = 0.25;
+        settings.distill = true;
+        settings.distillData = QStringLiteral("demo-digits");
+        settings.distillEpochs = 3;
+        settings.precision = WorkbenchSettings::Precision::BFloat16;
+        settings.excludedLayers = { QStringLiteral("fc2") };
+        RunConfig baseline;
+        baseline.modelPath = QStringLiteral("/models/digits_cnn.pt");
+        baseline.inputs = { QStringLiteral("32x64:float32:0..16") };
+        baseline.mode = RunMode::Train;
+        baseline.iterations = 5;
+        const QStringList arguments = settings.optimizeArguments(baseline, QStringLiteral("/tmp/out.pt"),
+            QStringLiteral("/tmp/runs.sqlite"));
+        QCOMPARE(arguments.mid(0, 2), QStringList({ "optimize", "/models/digits_cnn.pt" }));
+        // --distill sits between the --apply steps it follows and precedes, as the CLI reads them in order.
+        const qsizetype prune = arguments.indexOf(QStringLiteral("prune-structured=0.25"));
+        const qsizetype distill = arguments.indexOf(QStringLiteral("--distill"));
+        const qsizetype bf16 = arguments.indexOf(QStringLiteral("bf16"));
+        QVERIFY(prune > 0 && prune < distill && distill < bf16);
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--distill")), QStringList { "demo-digits" });
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--epochs")), QStringList { "3" });
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--exclude")), QStringList { "fc2" });
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--input")), baseline.inputs);
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--mode")), QStringList { "train" });
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--iterations")), QStringList { "5" });
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--out")), QStringList { "/tmp/out.pt" });
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--db")), QStringList { "/tmp/runs.sqlite" });
+        for (const char* flag : { "--profile", "--json", "--progress" })
+            QVERIFY2(arguments.contains(QLatin1String(flag)), flag);
+        QVERIFY(!arguments.contains(QStringLiteral("--sparse"))); // no unstructured pruning: nothing sparse
+    }
+
+    void advisorStepsSwitchControlsOn_data()
+    {
+        QTest::addColumn<QStringList>("steps");
+        QTest::newRow("int8") << QStringList { "int8-dynamic" };
+        QTest::newRow("prune and quantize") << QStringList { "prune-structured=0.3:l2", "int8-static" };
+        QTest::newRow("global unstructured") << QStringList { "prune-unstructured=0.7:global" };
+        QTest::newRow("fp16") << QStringList { "fp16" };
+        QTest::newRow("weight-only") << QStringList { "int8-weight-only" };
+    }
+    void advisorStepsSwitchControlsOn()
+    {
+        QFETCH(QStringList, steps);
+        WorkbenchSettings settings;
+        QString error;
+        QVERIFY2(settings.addSteps(steps, &error), qPrintable(error));
+        QCOMPARE(settings.applySteps(), steps);
+    }
+
+    void unknownStepIsRefused()
+    {
+        WorkbenchSettings settings;
+        QString error;
+        QVERIFY(!settings.addSteps({ QStringLiteral("int4") }, &error));
+        QVERIFY(error.contains(QStringLiteral("int4")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWorkbenchSettings)
+#include "tst_workbench_settings.moc"

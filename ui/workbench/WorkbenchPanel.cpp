@@ -1,0 +1,265 @@
+#include "WorkbenchPanel.h"
+
+#include "core/ByteFormat.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSlider>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace memoscope {
+
+namespace {
+    // Ratios in whole percent: finer steps change nothing a user can see in memory.
+    QSlider* percentSlider(int maximum, QWidget* parent)
+    {
+        auto* slider = new QSlider(Qt::Horizontal, parent);
+        slider->setRange(0, maximum);
+        slider->setSingleStep(5);
+        slider->setPageStep(10);
+        slider->setTickInterval(10);
+        slider->setTickPosition(QSlider::TicksBelow);
+        return slider;
+    }
+
+    QWidget* sliderRow(QSlider* slider, QLabel* value, QWidget* parent)
+    {
+        auto* row = new QWidget(parent);
+        auto* layout = new QHBoxLayout(row);
+        layout->setContentsMargins(0, 0, 0, 0);
+        layout->addWidget(slider, 1);
+        value->setMinimumWidth(value->fontMetrics().horizontalAdvance(QStringLiteral("100 %")));
+        layout->addWidget(value);
+        return row;
+    }
+}
+
+WorkbenchPanel::WorkbenchPanel(QWidget* parent)
+    : QWidget(parent)
+    , m_target(new QLabel(tr("Open a run to optimize its model."), this))
+    , m_summary(new QLabel(this))
+    , m_apply(new QPushButton(tr("Apply and Rerun"), this))
+    , m_outcome(new QLabel(this))
+{
+    m_target->setWordWrap(true);
+    m_summary->setWordWrap(true);
+    m_summary->setObjectName(QStringLiteral("workbenchSummary"));
+    m_outcome->setWordWrap(true);
+    m_outcome->setObjectName(QStringLiteral("workbenchOutcome"));
+    m_outcome->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_apply->setObjectName(QStringLiteral("applyAndRerun"));
+    m_apply->setToolTip(tr("Transform the model in a worker process, then profile the original and the result the "
+                           "same way and compare them"));
+    connect(m_apply, &QPushButton::clicked, this, [this] { Q_EMIT applyRequested(settings()); });
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_target);
+    layout->addWidget(createPruning());
+    layout->addWidget(createPrecision());
+    layout->addWidget(createDistillation());
+    layout->addWidget(createLayers());
+    layout->addWidget(m_summary);
+    layout->addWidget(m_apply);
+    layout->addWidget(m_outcome);
+    layout->addStretch(1);
+    updateSummary();
+}
+
+QWidget* WorkbenchPanel::createPruning()
+{
+    auto* group = new QGroupBox(tr("Pruning"), this);
+    m_structured = percentSlider(90, group);
+    m_structured->setObjectName(QStringLiteral("structuredRatio"));
+    m_structured->setToolTip(tr("Remove this share of Conv2d channels and Linear features: tensors really shrink"));
+    m_structuredValue = new QLabel(group);
+    m_ranking = new QComboBox(group);
+    m_ranking->addItems({ tr("L1 norm"), tr("L2 norm") });
+    m_global = new QCheckBox(tr("Rank across layers"), group);
+    m_global->setToolTip(tr("One ranking over all layers instead of the same ratio in each"));
+    m_unstructured = percentSlider(95, group);
+    m_unstructured->setObjectName(QStringLiteral("unstructuredRatio"));
+    m_unstructured->setToolTip(tr("Zero the smallest weights. Dense tensors keep every zero: memory does not drop"));
+    m_unstructuredValue = new QLabel(group);
+    m_sparse = new QCheckBox(tr("Store zeroed weights sparse"), group);
+    m_sparse->setToolTip(tr("A mask and the non-zero values, densified where used: a smaller file"));
+
+    auto* form = new QFormLayout(group);
+    form->addRow(tr("Structured"), sliderRow(m_structured, m_structuredValue, group));
+    form->addRow(tr("Rank by"), m_ranking);
+    form->addRow(QString(), m_global);
+    form->addRow(tr("Unstructured"), sliderRow(m_unstructured, m_unstructuredValue, group));
+    form->addRow(QString(), m_sparse);
+    for (QSlider* slider : { m_structured, m_unstructured })
+        connect(slider, &QSlider::valueChanged, this, &WorkbenchPanel::updateSummary);
+    for (QCheckBox* box : { m_global, m_sparse })
+        connect(box, &QCheckBox::toggled, this, &WorkbenchPanel::updateSummary);
+    connect(m_ranking, &QComboBox::currentIndexChanged, this, &WorkbenchPanel::updateSummary);
+    return group;
+}
+
+QWidget* WorkbenchPanel::createPrecision()
+{
+    auto* group = new QGroupBox(tr("Precision"), this);
+    m_precision = new QComboBox(group);
+    m_precision->setObjectName(QStringLiteral("precision"));
+    m_precision->addItem(tr("float32 (as is)"));
+    m_precision->addItem(tr("bfloat16: parameters and compute"));
+    m_precision->addItem(tr("float16: storage only, compute in float32"));
+    m_precision->setItemData(2,
+        tr("This CPU build of LibTorch has no float16 kernels for matmul, convolution or LayerNorm: weights are "
+           "stored in float16 and upcast per layer"),
+        Qt::ToolTipRole);
+    m_quantization = new QComboBox(group);
+    m_quantization->setObjectName(QStringLiteral("quantization"));
+    m_quantization->addItems({ tr("none"), tr("int8 dynamic (Linear, LSTM, GRU)"),
+        tr("int8 static (Conv2d, Linear; calibrated)"), tr("int8 weight-only storage") });
+    m_calibration = new QLineEdit(group);
+    m_calibration->setPlaceholderText(tr("calibration data (random inputs when empty)"));
+    auto* form = new QFormLayout(group);
+    form->addRow(tr("Floating point"), m_precision);
+    form->addRow(tr("Quantization"), m_quantization);
+    form->addRow(tr("Calibration"), m_calibration);
+    connect(m_precision, &QComboBox::currentIndexChanged, this, &WorkbenchPanel::updateSummary);
+    connect(m_quantization, &QComboBox::currentIndexChanged, this, &WorkbenchPanel::updateSummary);
+    return group;
+}
+
+QWidget* WorkbenchPanel::createDistillation()
+{
+    auto* group = new QGroupBox(tr("Distillation"), this);
+    m_distill = new QCheckBox(tr("Win accuracy back from the original"), group);
+    m_distill->setObjectName(QStringLiteral("distill"));
+    m_distillData = new QLineEdit(group);
+    m_distillData->setPlaceholderText(tr("demo-digits, a CSV, an image folder or a tensor file"));
+    m_epochs = new QSpinBox(group);
+    m_epochs->setRange(1, 1000);
+    m_epochs->setValue(10);
+    auto* form = new QFormLayout(group);
+    form->addRow(m_distill);
+    form->addRow(tr("Data"), m_distillData);
+    form->addRow(tr("Epochs"), m_epochs);
+    connect(m_distill, &QCheckBox::toggled, this, &WorkbenchPanel::updateSummary);
+    connect(m_distillData, &QLineEdit::textChanged, this, &WorkbenchPanel::updateSummary);
+    return group;
+}
+
+QWidget* WorkbenchPanel::createLayers()
+{
+    auto* group = new QGroupBox(tr("Layers left as they are"), this);
+    m_excluded = new QListWidget(group);
+    m_excluded->setObjectName(QStringLiteral("excludedLayers"));
+    m_excluded->setMaximumHeight(90);
+    m_exclude = new QPushButton(tr("Exclude Selected Layer"), group);
+    m_exclude->setToolTip(tr("Select a layer in the layer tree, then exclude it from every technique"));
+    auto* remove = new QPushButton(tr("Remove"), group);
+    connect(m_exclude, &QPushButton::clicked, this, [this] {
+        if (!m_selectedLayer.isEmpty() && m_excluded->findItems(m_selectedLayer, Qt::MatchExactly).isEmpty())
+            m_excluded->addItem(m_selectedLayer);
+        updateSummary();
+    });
+    connect(remove, &QPushButton::clicked, this, [this] {
+        delete m_excluded->currentItem();
+        updateSummary();
+    });
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_exclude);
+    buttons->addWidget(remove);
+    auto* layout = new QVBoxLayout(group);
+    layout->addWidget(m_excluded);
+    layout->addLayout(buttons);
+    return group;
+}
+
+void WorkbenchPanel::setBaseline(const StoredRun& run)
+{
+    m_baseline = run;
+    m_target->setText(tr("Optimizing <b>%1</b> as run #%2 ran it (%3, peak %4).")
+                          .arg(QFileInfo(run.summary.modelPath).fileName().toHtmlEscaped())
+                          .arg(run.summary.id)
+                          .arg(modeName(run.summary.config.mode))
+                          .arg(formatBytes(run.metrics.peakBytes)));
+    m_outcome->clear();
+    updateSummary();
+}
+
+void WorkbenchPanel::setSelectedLayer(const QString& path)
+{
+    m_selectedLayer = path;
+    m_exclude->setEnabled(!path.isEmpty());
+    m_exclude->setText(path.isEmpty() ? tr("Exclude Selected Layer") : tr("Exclude %1").arg(path));
+}
+
+void WorkbenchPanel::setBusy(bool busy)
+{
+    m_busy = busy;
+    updateSummary();
+}
+
+void WorkbenchPanel::showOutcome(qint64 peakBefore, qint64 peakAfter, const QString& applied)
+{
+    const qint64 saved = peakBefore - peakAfter;
+    m_outcome->setText(tr("<b>%1</b>: peak %2 → %3, measured saving %4 (%5 %).")
+                           .arg(applied.toHtmlEscaped(), formatBytes(peakBefore), formatBytes(peakAfter),
+                               formatBytes(saved))
+                           .arg(peakBefore > 0 ? 100.0 * double(saved) / double(peakBefore) : 0.0, 0, 'f', 1));
+}
+
+WorkbenchSettings WorkbenchPanel::settings() const
+{
+    WorkbenchSettings s;
+    s.structuredRatio = m_structured->value() / 100.0;
+    s.l2Ranking = m_ranking->currentIndex() == 1;
+    s.globalRanking = m_global->isChecked();
+    s.unstructuredRatio = m_unstructured->value() / 100.0;
+    s.sparseStorage = m_sparse->isChecked();
+    s.distill = m_distill->isChecked();
+    s.distillData = m_distillData->text();
+    s.distillEpochs = m_epochs->value();
+    s.precision = WorkbenchSettings::Precision(m_precision->currentIndex());
+    s.quantization = WorkbenchSettings::Quantization(m_quantization->currentIndex());
+    s.calibrationData = m_calibration->text();
+    for (int row = 0; row < m_excluded->count(); ++row)
+        s.excludedLayers << m_excluded->item(row)->text();
+    return s;
+}
+
+void WorkbenchPanel::setSettings(const WorkbenchSettings& s)
+{
+    m_structured->setValue(int(std::lround(s.structuredRatio * 100)));
+    m_ranking->setCurrentIndex(s.l2Ranking ? 1 : 0);
+    m_global->setChecked(s.globalRanking);
+    m_unstructured->setValue(int(std::lround(s.unstructuredRatio * 100)));
+    m_sparse->setChecked(s.sparseStorage);
+    m_distill->setChecked(s.distill);
+    if (!s.distillData.isEmpty())
+        m_distillData->setText(s.distillData);
+    m_epochs->setValue(s.distillEpochs);
+    m_precision->setCurrentIndex(int(s.precision));
+    m_quantization->setCurrentIndex(int(s.quantization));
+    m_calibration->setText(s.calibrationData);
+    m_excluded->clear();
+    m_excluded->addItems(s.excludedLayers);
+    updateSummary();
+}
+
+void WorkbenchPanel::updateSummary()
+{
+    m_structuredValue->setText(QStringLiteral("%1 %").arg(m_structured->value()));
+    m_unstructuredValue->setText(QStringLiteral("%1 %").arg(m_unstructured->value()));
+    const WorkbenchSettings s = settings();
+    const QString problem = s.problem();
+    m_summary->setText(problem.isEmpty() ? tr("Will apply: %1").arg(s.applySteps().join(QStringLiteral(" → ")))
+                                         : problem);
+    m_apply->setEnabled(problem.isEmpty() && m_baseline && !m_busy);
+}
+
+} // namespace memoscope

@@ -1,0 +1,43 @@
+#pragma once
+// What the workbench's switches say, as the `optimize` worker's command line: every technique the user turned
+// on, in the order the pipeline applies them (prune, distill, then lower the precision), so that the app does
+// exactly what `memoscope-cli optimize` would. Filled by hand or from an advisor recommendation's --apply steps.
+
+#include "core/RunConfig.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace memoscope {
+
+struct WorkbenchSettings {
+    enum class Precision { Float32, BFloat16, Float16 };
+    enum class Quantization { None, Dynamic, Static, WeightOnly };
+
+    double structuredRatio = 0; // prune-structured: share of channels removed, 0 = off
+    bool l2Ranking = false; // rank channels by L2 instead of L1 norm
+    bool globalRanking = false; // one ranking across layers instead of the same ratio in each
+    double unstructuredRatio = 0; // prune-unstructured: share of weights zeroed, 0 = off
+    bool sparseStorage = false; // store mostly-zero weights sparse on export
+    bool distill = false;
+    QString distillData; // a data set spec: demo-digits, a CSV, an image folder, a tensor file
+    int distillEpochs = 10;
+    Precision precision = Precision::Float32;
+    Quantization quantization = Quantization::None;
+    QString calibrationData; // int8-static; random inputs when empty
+    QStringList excludedLayers; // left as they are by every technique
+
+    bool isEmpty() const { return applySteps().isEmpty(); }
+    // The --apply steps in pipeline order; "distill" marks where distillation runs.
+    QStringList applySteps() const;
+    // One sentence when the settings cannot run (distillation without data); empty when they can.
+    QString problem() const;
+    // `memoscope-cli optimize` arguments that apply these settings to the baseline's model and profile the
+    // original and the result as the baseline was profiled.
+    QStringList optimizeArguments(const RunConfig& baseline, const QString& outPath, const QString& databasePath) const;
+    // Turns on what --apply steps say ("int8-dynamic", "prune-structured=0.5:l2"); false with *error on a step
+    // the workbench does not know.
+    bool addSteps(const QStringList& steps, QString* error);
+};
+
+} // namespace memoscope
