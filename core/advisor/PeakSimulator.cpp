@@ -1,0 +1,218 @@
+#include "PeakSimulator.h"
+
+#include "core/InputSpec.h"
+
+#include <algorithm>
+
+namespace memoscope {
+
+namespace {
+    bool runsInLayer(const Event& event) { return event.phase == Phase::Forward || event.phase == Phase::Backward; }
+}
+
+PeakSimulator::PeakSimulator(const RunTrace& trace, const RunConfig& config)
+    : m_trace(trace)
+    , m_config(config)
+    , m_pruning(pruningShapes(trace.layers))
+{
+    for (const Layer& layer : trace.layers) {
+        m_kinds << layerKind(layer.type);
+        m_topLevel << trace.topLevelLayer(layer.id);
+    }
+    m_batchSize = batchSizeOf(config);
+    for (const QString& text : config.inputs) {
+        QString error;
+        const std::optional<InputSpec> spec = InputSpec::parse(text, &error);
+        m_batchInputBytes += spec ? spec->byteCount() : 0;
+    }
+
+    // One forward pass of a top-level layer: the activations it keeps, and the last of them (its output), which
+    // is all that checkpointing keeps of it.
+    qint32 current = -1;
+    qint32 lastAllocation = -1;
+    qint64 lastBytes = 0;
+    qint64 passBytes = 0;
+    auto closePass = [&] {
+        if (current >= 0 && lastAllocation >= 0) {
+            m_boundaryAllocations.insert(lastAllocation);
+            m_boundaryBytes[current] = std::max(m_boundaryBytes.value(current), lastBytes);
+            m_keptActivations[current] = std::max(m_keptActivations.value(current), passBytes);
+        }
+        current = -1;
+        lastAllocation = -1;
+        lastBytes = 0;
+        passBytes = 0;
+    };
+    qint64 inputLive = 0;
+    for (const Event& event : trace.events) {
+        if (event.category == Category::Input) {
+            inputLive += event.bytes;
+            m_largestInputLive = std::max(m_largestInputLive, inputLive);
+        }
+        if (event.bytes <= 0)
+            continue;
+        if (event.phase != Phase::Forward) {
+            closePass();
+            continue;
+        }
+        const qint32 top = event.layerId >= 0 && event.layerId < m_topLevel.size() ? m_topLevel[event.layerId] : -1;
+        if (top != current)
+            closePass();
+        current = top;
+        if (event.category == Category::Activation) {
+            lastAllocation = event.allocationId;
+            lastBytes = event.bytes;
+            passBytes += event.bytes;
+        }
+    }
+    closePass();
+}
+
+qint32 PeakSimulator::layerIdOfPath(const QString& path) const
+{
+    for (const Layer& layer : m_trace.layers)
+        if (layer.path == path && !layer.pseudo)
+            return layer.id;
+    return -1;
+}
+
+PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
+{
+    const int count = m_trace.layers.size();
+    Factors f;
+    f.parameter.fill(1, count);
+    f.activation.fill(1, count);
+    f.whileRunning.fill(0, count);
+    f.recomputed.fill(0, count);
+    const double kept = 1 - plan.pruneRatio;
+    double before = 0;
+    double after = 0;
+    for (const Layer& layer : m_trace.layers) {
+        const PruningShape& shape = m_pruning[layer.id];
+        const LayerKind kind = m_kinds[layer.id];
+        double prune = 1;
+        if (plan.pruneRatio > 0) {
+            prune = (shape.outputsCut ? kept : 1) * (shape.inputsCut ? kept : 1);
+            if (shape.activationsCut)
+                f.activation[layer.id] = kept;
+        }
+        double precision = 1;
+        const bool linearLike = kind == LayerKind::Linear || kind == LayerKind::Recurrent || kind == LayerKind::Attention;
+        switch (plan.precision) {
+        case Precision::Float32:
+            break;
+        case Precision::Bf16:
+            precision = StorageRatios::halfPrecision;
+            f.activation[layer.id] *= StorageRatios::halfPrecision;
+            break;
+        case Precision::Fp16:
+            // Stored in float16, computed in float32: each layer makes a float32 copy of its weights as it runs.
+            precision = StorageRatios::halfPrecision;
+            f.whileRunning[layer.id] = qint64(double(layer.paramBytes) * prune);
+            break;
+        case Precision::Int8Dynamic:
+            if (linearLike)
+                precision = StorageRatios::int8Weights;
+            break;
+        case Precision::Int8Static:
+            if (kind == LayerKind::Linear || kind == LayerKind::Conv)
+                precision = StorageRatios::int8Weights;
+            break;
+        case Precision::Int8WeightOnly:
+            if (linearLike || kind == LayerKind::Conv || kind == LayerKind::Embedding) {
+                precision = StorageRatios::int8Weights;
+                // Turned back into float32 where they are read.
+                f.whileRunning[layer.id] = qint64(double(layer.paramBytes) * prune);
+            }
+            break;
+        }
+        f.parameter[layer.id] = prune * precision;
+        before += double(layer.paramBytes);
+        after += double(layer.paramBytes) * prune * precision;
+    }
+    f.meanParameter = before > 0 ? after / before : 1;
+    if (plan.switchToSgd && m_config.mode == RunMode::Train && m_config.optimizer == OptimizerKind::Adam)
+        f.optimizerState = 0.5;
+    if (plan.batchSize > 0 && m_batchSize > 0)
+        f.batch = double(plan.batchSize) / double(m_batchSize);
+    if (plan.streamData && m_batchInputBytes > 0 && m_largestInputLive > m_batchInputBytes)
+        f.input = double(m_batchInputBytes) / double(m_largestInputLive);
+    for (const QString& path : plan.checkpointLayers) {
+        const qint32 top = layerIdOfPath(path);
+        if (top >= 0)
+            f.recomputed[top] = qint64(double(keptActivationBytes(top) - boundaryBytes(top)) * f.activation[top] * f.batch);
+    }
+    return f;
+}
+
+double PeakSimulator::factorOf(const Event& event, const Factors& f, const QSet<qint32>& checkpointed) const
+{
+    const qint32 layer = event.layerId >= 0 && event.layerId < m_trace.layers.size() ? event.layerId : -1;
+    const double parameter = layer >= 0 ? f.parameter[layer] : f.meanParameter;
+    switch (event.category) {
+    case Category::Parameter:
+        return layer >= 0 ? f.parameter[layer] : 1; // memory no layer owns: a loaded model's records
+    case Category::Gradient:
+        return parameter;
+    case Category::OptimizerState:
+        return parameter * f.optimizerState;
+    case Category::Input:
+        return event.phase == Phase::Setup ? 1 : f.batch * f.input;
+    case Category::Output:
+        return event.phase == Phase::Setup ? 1 : f.batch; // the model's output keeps its size and float32
+    case Category::Activation:
+    case Category::Temporary:
+        break;
+    }
+    if (event.phase == Phase::Setup)
+        return 1;
+    if (event.phase == Phase::Optimizer) // the step's temporaries are the size of the parameters
+        return f.meanParameter * f.optimizerState;
+    if (event.category == Category::Activation && event.phase == Phase::Forward && layer >= 0
+        && checkpointed.contains(m_topLevel[layer]) && !m_boundaryAllocations.contains(event.allocationId))
+        return 0;
+    const double activation = layer >= 0 ? f.activation[layer]
+                                         : (f.activation.isEmpty() ? 1 : f.activation[0]); // the root's own ops
+    return activation * f.batch;
+}
+
+PeakPrediction PeakSimulator::predict(const Plan& plan) const
+{
+    const Factors f = factorsOf(plan);
+    QSet<qint32> checkpointed;
+    for (const QString& path : plan.checkpointLayers)
+        checkpointed.insert(layerIdOfPath(path));
+
+    PeakPrediction prediction;
+    std::array<double, CategoryCount> live {};
+    double total = 0;
+    double best = -1;
+    qint32 running = -1;
+    Phase runningPhase = Phase::Setup;
+    for (size_t i = 0; i < m_trace.events.size(); ++i) {
+        const Event& event = m_trace.events[i];
+        const double bytes = double(event.bytes) * factorOf(event, f, checkpointed);
+        live[int(event.category)] += bytes;
+        total += bytes;
+        if (event.bytes > 0) {
+            running = runsInLayer(event) && event.layerId >= 0 && event.layerId < m_trace.layers.size() ? event.layerId : -1;
+            runningPhase = event.phase;
+        }
+        // Bytes the plan adds that the run never allocated: float copies of a running layer's weights, and the
+        // activations of a checkpointed layer rebuilt for its backward.
+        const double copies = running >= 0 ? double(f.whileRunning[running]) : 0;
+        const double rebuilt = running >= 0 && runningPhase == Phase::Backward ? double(f.recomputed[m_topLevel[running]]) : 0;
+        if (total + copies + rebuilt > best) {
+            best = total + copies + rebuilt;
+            prediction.peakEventIndex = qint64(i);
+            for (int c = 0; c < CategoryCount; ++c)
+                prediction.categoriesAtPeak[c] = qint64(live[c]);
+            prediction.categoriesAtPeak[int(Category::Temporary)] += qint64(copies);
+            prediction.categoriesAtPeak[int(Category::Activation)] += qint64(rebuilt);
+        }
+    }
+    prediction.peakBytes = qint64(std::max(0.0, best));
+    return prediction;
+}
+
+} // namespace memoscope

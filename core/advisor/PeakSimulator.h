@@ -1,0 +1,76 @@
+#pragma once
+// Predicts a plan's peak by replaying the run's own allocations with each tensor resized as the plan would
+// resize it: weights of the layers a technique changes, activations whose channels pruning cuts or whose
+// precision drops, batch-sized tensors with the batch, Adam's second copy of the parameters. Only what was
+// measured can shrink, and the replay finds the new peak wherever it lands (not always where the old one was).
+// Sizes combine multiplicatively: pruning then bf16 makes a weight (1 - r)^2 x 0.5 as large.
+
+#include "Plan.h"
+
+#include "core/Run.h"
+#include "core/RunTrace.h"
+#include "LayerRoles.h"
+
+#include <QSet>
+#include <QVector>
+
+namespace memoscope {
+
+struct PeakPrediction {
+    qint64 peakBytes = 0;
+    CategoryBytes categoriesAtPeak {};
+    qint64 peakEventIndex = -1;
+};
+
+// How large each representation is against float32, scales included. Physical sizes, not guesses about savings:
+// int8 keeps one byte per weight plus a scale and zero point per output channel (about 1 % of a row of a few
+// hundred weights).
+struct StorageRatios {
+    static constexpr double int8Weights = 0.26;
+    static constexpr double halfPrecision = 0.5;
+};
+
+class PeakSimulator {
+public:
+    PeakSimulator(const RunTrace& trace, const RunConfig& config);
+
+    PeakPrediction predict(const Plan& plan) const;
+
+    int batchSize() const { return m_batchSize; }
+    // Bytes of one batch of inputs, from the specs; 0 when an input is a file.
+    qint64 batchInputBytes() const { return m_batchInputBytes; }
+    qint64 largestInputLive() const { return m_largestInputLive; }
+    // Activation bytes a top-level layer keeps in one forward pass, and those it would keep at its boundary
+    // (its output) if checkpointed.
+    qint64 keptActivationBytes(qint32 topLevelLayer) const { return m_keptActivations.value(topLevelLayer); }
+    qint64 boundaryBytes(qint32 topLevelLayer) const { return m_boundaryBytes.value(topLevelLayer); }
+    qint32 layerIdOfPath(const QString& path) const;
+
+private:
+    struct Factors {
+        QVector<double> parameter; // per layer: parameters, their gradients and optimizer state
+        QVector<double> activation; // per layer: activations and temporaries, batch excluded
+        QVector<qint64> whileRunning; // per layer: extra bytes alive while it runs (float copies of int8 weights)
+        QVector<qint64> recomputed; // per top-level layer: activations rebuilt during its backward
+        double optimizerState = 1;
+        double batch = 1;
+        double input = 1;
+        double meanParameter = 1; // for the optimizer step's temporaries, which no layer owns
+    };
+    Factors factorsOf(const Plan& plan) const;
+    double factorOf(const Event& event, const Factors& factors, const QSet<qint32>& checkpointed) const;
+
+    const RunTrace& m_trace;
+    RunConfig m_config;
+    QVector<LayerKind> m_kinds;
+    QVector<PruningShape> m_pruning;
+    QVector<qint32> m_topLevel;
+    QSet<qint32> m_boundaryAllocations; // each top-level layer's last activation of each forward pass
+    QHash<qint32, qint64> m_keptActivations;
+    QHash<qint32, qint64> m_boundaryBytes;
+    int m_batchSize = 0;
+    qint64 m_batchInputBytes = 0;
+    qint64 m_largestInputLive = 0;
+};
+
+} // namespace memoscope
