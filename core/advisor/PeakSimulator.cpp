@@ -43,8 +43,11 @@ PeakSimulator::PeakSimulator(const RunTrace& trace, const RunConfig& config)
         lastBytes = 0;
         passBytes = 0;
     };
+    m_ranOnItsOwn.fill(false, trace.layers.size());
     qint64 inputLive = 0;
     for (const Event& event : trace.events) {
+        if (event.bytes > 0 && event.phase == Phase::Forward && event.layerId >= 0 && event.layerId < m_ranOnItsOwn.size())
+            m_ranOnItsOwn[event.layerId] = true;
         if (event.category == Category::Input) {
             inputLive += event.bytes;
             m_largestInputLive = std::max(m_largestInputLive, inputLive);
@@ -112,11 +115,13 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
             break;
         case Precision::Int8Dynamic:
             if (linearLike)
-                precision = StorageRatios::int8Weights;
+                precision = StorageRatios::int8Weights + StorageRatios::int8Repacked;
             break;
         case Precision::Int8Static:
-            if (kind == LayerKind::Linear || kind == LayerKind::Conv)
-                precision = StorageRatios::int8Weights;
+            // Calibration observes layers as they run; one whose weights only a parent's fused op reads (a
+            // transformer layer's fast path) is left in float.
+            if ((kind == LayerKind::Linear || kind == LayerKind::Conv) && m_ranOnItsOwn[layer.id])
+                precision = StorageRatios::int8Weights + StorageRatios::int8Repacked;
             break;
         case Precision::Int8WeightOnly:
             if (linearLike || kind == LayerKind::Conv || kind == LayerKind::Embedding) {
@@ -129,6 +134,13 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
         f.parameter[layer.id] = prune * precision;
         before += double(layer.paramBytes);
         after += double(layer.paramBytes) * prune * precision;
+    }
+    // A parent whose fused op reads its children's weights (a transformer layer's fast path) no longer runs
+    // fused once they change: its children run one by one, each holding its own copy while it runs.
+    for (qint32 id = count - 1; id > 0; --id) {
+        const qint32 parent = m_trace.layers[id].parentId;
+        if (parent >= 0 && !m_ranOnItsOwn[id] && m_trace.layers[id].paramBytes > 0)
+            f.whileRunning[parent] = std::max(f.whileRunning[parent], f.whileRunning[id]);
     }
     f.meanParameter = before > 0 ? after / before : 1;
     if (plan.switchToSgd && m_config.mode == RunMode::Train && m_config.optimizer == OptimizerKind::Adam)
