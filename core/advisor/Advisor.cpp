@@ -56,6 +56,8 @@ Advisor::Advisor(const StoredRun& run)
     , m_atPeak(liveAfterEvent(run.trace, m_analysis.peakEventIndex))
     , m_simulator(run.trace, run.summary.config)
 {
+    if (config().mode == RunMode::Train && !run.trace.events.empty())
+        m_checkpointLayers = chooseCheckpointLayers();
 }
 
 qint64 Advisor::atPeak(Category category, const std::function<bool(const Layer&)>& which) const
@@ -188,7 +190,7 @@ void Advisor::addPruningLevers(QVector<Recommendation>* list) const
     *list << distill;
 }
 
-QStringList Advisor::checkpointCandidates() const
+QStringList Advisor::chooseCheckpointLayers() const
 {
     const qint64 activationsAtPeak = m_atPeak.byCategory[int(Category::Activation)];
     QStringList layers;
@@ -198,6 +200,27 @@ QStringList Advisor::checkpointCandidates() const
         const qint64 saved = m_simulator.keptActivationBytes(layer.id) - m_simulator.boundaryBytes(layer.id);
         if (activationsAtPeak > 0 && saved >= activationsAtPeak / 20)
             layers << layer.path;
+    }
+    auto peakWith = [this](const QStringList& checkpointed) {
+        Plan plan;
+        plan.checkpointLayers = checkpointed;
+        return m_simulator.predict(plan).peakBytes;
+    };
+    // Drop layers one at a time while the peak does not rise: each one dropped is compute saved.
+    qint64 best = peakWith(layers);
+    for (bool dropped = true; dropped && !layers.isEmpty();) {
+        dropped = false;
+        for (int i = 0; i < layers.size(); ++i) {
+            QStringList fewer = layers;
+            fewer.removeAt(i);
+            const qint64 peak = peakWith(fewer);
+            if (peak <= best) {
+                best = peak;
+                layers = fewer;
+                dropped = true;
+                break;
+            }
+        }
     }
     return layers;
 }
@@ -237,7 +260,12 @@ void Advisor::addTrainingLevers(QVector<Recommendation>* list, QStringList* note
         r.reason = QStringLiteral("Activations of %1 are %2 of the training peak: checkpointing keeps only their outputs "
                                   "and rebuilds the rest in backward, saving about %3")
                        .arg(candidates.join(QStringLiteral(", ")), percentOf(kept, peak), formatBytes(r.predictedSavingBytes));
-        *list << r;
+        if (r.predictedSavingBytes > 0)
+            *list << r;
+        else
+            *notes << QStringLiteral("gradient checkpointing: activations of %1 are only %2 of the training peak; "
+                                     "rebuilding them in backward would cost more than dropping them saves")
+                          .arg(candidates.join(QStringLiteral(", ")), percentOf(kept, peak));
     } else {
         *notes << QStringLiteral("gradient checkpointing: no top-level layer keeps much more than its output");
     }

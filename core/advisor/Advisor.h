@@ -20,8 +20,10 @@ public:
     const PeakSimulator& simulator() const { return m_simulator; }
     const RunConfig& config() const { return m_run.summary.config; }
     qint64 measuredPeakBytes() const { return m_analysis.peakBytes; }
-    // Top-level layers worth checkpointing: those keeping more activations than their output.
-    QStringList checkpointCandidates() const;
+    // Top-level layers worth checkpointing (training): of those keeping more activations than their output,
+    // the fewest whose checkpointing gives the lowest predicted peak. Checkpointing a layer whose backward
+    // comes late, when every gradient exists, can raise the peak instead.
+    QStringList checkpointCandidates() const { return m_checkpointLayers; }
     // The share of a step spent in the forward of these top-level layers, which checkpointing runs twice.
     double recomputeFraction(const QStringList& layers) const;
     // The plan's risk, with the recomputation its checkpointing costs on this run.
@@ -39,6 +41,9 @@ private:
     RunAnalysis m_analysis;
     LiveBreakdown m_atPeak;
     PeakSimulator m_simulator;
+    QStringList m_checkpointLayers;
+
+    QStringList chooseCheckpointLayers() const;
 };
 
 // The measured peak's share, for reasons: "71 %".

@@ -86,7 +86,6 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
     f.parameter.fill(1, count);
     f.activation.fill(1, count);
     f.whileRunning.fill(0, count);
-    f.recomputed.fill(0, count);
     const double kept = 1 - plan.pruneRatio;
     double before = 0;
     double after = 0;
@@ -149,15 +148,17 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
         f.batch = double(plan.batchSize) / double(m_batchSize);
     if (plan.streamData && m_batchInputBytes > 0 && m_largestInputLive > m_batchInputBytes)
         f.input = double(m_batchInputBytes) / double(m_largestInputLive);
-    for (const QString& path : plan.checkpointLayers) {
-        const qint32 top = layerIdOfPath(path);
-        if (top >= 0)
-            f.recomputed[top] = qint64(double(keptActivationBytes(top) - boundaryBytes(top)) * f.activation[top] * f.batch);
-    }
     return f;
 }
 
-double PeakSimulator::factorOf(const Event& event, const Factors& f, const QSet<qint32>& checkpointed) const
+bool PeakSimulator::droppedByCheckpoint(const Event& event, const QSet<qint32>& checkpointed) const
+{
+    return event.category == Category::Activation && event.phase == Phase::Forward && event.layerId >= 0
+        && event.layerId < m_topLevel.size() && checkpointed.contains(m_topLevel[event.layerId])
+        && !m_boundaryAllocations.contains(event.allocationId);
+}
+
+double PeakSimulator::factorOf(const Event& event, const Factors& f) const
 {
     const qint32 layer = event.layerId >= 0 && event.layerId < m_trace.layers.size() ? event.layerId : -1;
     const double parameter = layer >= 0 ? f.parameter[layer] : f.meanParameter;
@@ -180,9 +181,6 @@ double PeakSimulator::factorOf(const Event& event, const Factors& f, const QSet<
         return 1;
     if (event.phase == Phase::Optimizer) // the step's temporaries are the size of the parameters
         return f.meanParameter * f.optimizerState;
-    if (event.category == Category::Activation && event.phase == Phase::Forward && layer >= 0
-        && checkpointed.contains(m_topLevel[layer]) && !m_boundaryAllocations.contains(event.allocationId))
-        return 0;
     const double activation = layer >= 0 ? f.activation[layer]
                                          : (f.activation.isEmpty() ? 1 : f.activation[0]); // the root's own ops
     return activation * f.batch;
@@ -195,32 +193,51 @@ PeakPrediction PeakSimulator::predict(const Plan& plan) const
     for (const QString& path : plan.checkpointLayers)
         checkpointed.insert(layerIdOfPath(path));
 
+    // Checkpointing: a checkpointed layer's activations (all but its output) are dropped from its forward until
+    // its backward begins, when they are rebuilt as they were and then freed as backward frees them.
+    QHash<qint32, double> droppedLive; // per checkpointed layer: its activations the original run held
+    QSet<qint32> inBackward;
+    double dropped = 0; // of those, the ones currently dropped
+
     PeakPrediction prediction;
     std::array<double, CategoryCount> live {};
     double total = 0;
     double best = -1;
     qint32 running = -1;
-    Phase runningPhase = Phase::Setup;
     for (size_t i = 0; i < m_trace.events.size(); ++i) {
         const Event& event = m_trace.events[i];
-        const double bytes = double(event.bytes) * factorOf(event, f, checkpointed);
+        const double bytes = double(event.bytes) * factorOf(event, f);
         live[int(event.category)] += bytes;
         total += bytes;
-        if (event.bytes > 0) {
-            running = runsInLayer(event) && event.layerId >= 0 && event.layerId < m_trace.layers.size() ? event.layerId : -1;
-            runningPhase = event.phase;
+        const bool known = event.layerId >= 0 && event.layerId < m_trace.layers.size();
+        if (event.bytes > 0)
+            running = runsInLayer(event) && known ? event.layerId : -1;
+        if (!checkpointed.isEmpty() && known) {
+            const qint32 top = m_topLevel[event.layerId];
+            if (checkpointed.contains(top) && event.bytes > 0) {
+                if (event.phase == Phase::Backward && !inBackward.contains(top)) {
+                    inBackward.insert(top); // rebuilt
+                    dropped -= droppedLive.value(top);
+                } else if (event.phase == Phase::Forward && inBackward.contains(top)) {
+                    inBackward.remove(top); // the next iteration's forward
+                    dropped += droppedLive.value(top);
+                }
+            }
+            if (droppedByCheckpoint(event, checkpointed)) {
+                droppedLive[top] += bytes;
+                if (!inBackward.contains(top))
+                    dropped += bytes;
+            }
         }
-        // Bytes the plan adds that the run never allocated: float copies of a running layer's weights, and the
-        // activations of a checkpointed layer rebuilt for its backward.
+        // Bytes the plan adds that the run never allocated: float copies of a running layer's weights.
         const double copies = running >= 0 ? double(f.whileRunning[running]) : 0;
-        const double rebuilt = running >= 0 && runningPhase == Phase::Backward ? double(f.recomputed[m_topLevel[running]]) : 0;
-        if (total + copies + rebuilt > best) {
-            best = total + copies + rebuilt;
+        if (total - dropped + copies > best) {
+            best = total - dropped + copies;
             prediction.peakEventIndex = qint64(i);
             for (int c = 0; c < CategoryCount; ++c)
                 prediction.categoriesAtPeak[c] = qint64(live[c]);
             prediction.categoriesAtPeak[int(Category::Temporary)] += qint64(copies);
-            prediction.categoriesAtPeak[int(Category::Activation)] += qint64(rebuilt);
+            prediction.categoriesAtPeak[int(Category::Activation)] -= qint64(dropped);
         }
     }
     prediction.peakBytes = qint64(std::max(0.0, best));

@@ -54,14 +54,15 @@ private:
         QVector<double> parameter; // per layer: parameters, their gradients and optimizer state
         QVector<double> activation; // per layer: activations and temporaries, batch excluded
         QVector<qint64> whileRunning; // per layer: extra bytes alive while it runs (float copies of int8 weights)
-        QVector<qint64> recomputed; // per top-level layer: activations rebuilt during its backward
         double optimizerState = 1;
         double batch = 1;
         double input = 1;
         double meanParameter = 1; // for the optimizer step's temporaries, which no layer owns
     };
     Factors factorsOf(const Plan& plan) const;
-    double factorOf(const Event& event, const Factors& factors, const QSet<qint32>& checkpointed) const;
+    double factorOf(const Event& event, const Factors& factors) const;
+    // A checkpointed layer's activation that checkpointing drops after its forward and rebuilds for its backward.
+    bool droppedByCheckpoint(const Event& event, const QSet<qint32>& checkpointed) const;
 
     const RunTrace& m_trace;
     RunConfig m_config;
