@@ -35,6 +35,9 @@ struct OptimizeConfig {
     int fidelityBatches = 4;
     bool profile = false;
     RunConfig profileSettings; // mode, iterations, warm-up, threads for --profile (model and inputs are set here)
+    // A stored run of the original made with profileSettings: with --profile it is linked as the baseline instead
+    // of profiling the original again (`advise --apply` starts from such a run).
+    qint64 baselineRunId = -1;
 };
 
 struct OptimizeOutcome {

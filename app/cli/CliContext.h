@@ -42,5 +42,7 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments);
 int runRunsCommand(const CliContext& cli, const QStringList& arguments);
 int runShowCommand(const CliContext& cli, const QStringList& arguments);
 int runOptimizeCommand(const CliContext& cli, const QStringList& arguments);
+int runAdviseCommand(const CliContext& cli, const QStringList& arguments);
+int runCompareCommand(const CliContext& cli, const QStringList& arguments);
 
 } // namespace memoscope

@@ -18,6 +18,8 @@ const char* const usage = "usage: memoscope-cli COMMAND [OPTIONS]\n"
                           "  show RUN_ID [--layers]                show one run\n"
                           "  optimize MODEL.pt --apply TECHNIQUE --input SPEC --out FILE\n"
                           "                                        quantize or lower the precision of a model\n"
+                          "  advise RUN_ID [--budget BYTES [--apply]] what to do about a run's memory; a plan for a budget\n"
+                          "  compare RUN_ID RUN_ID [...]           runs side by side, per-layer differences\n"
                           "\n"
                           "Run `memoscope-cli COMMAND --help` for a command's options.\n";
 }
@@ -38,6 +40,8 @@ int main(int argc, char** argv)
         { QStringLiteral("runs"), memoscope::runRunsCommand },
         { QStringLiteral("show"), memoscope::runShowCommand },
         { QStringLiteral("optimize"), memoscope::runOptimizeCommand },
+        { QStringLiteral("advise"), memoscope::runAdviseCommand },
+        { QStringLiteral("compare"), memoscope::runCompareCommand },
     };
     const QString name = arguments.takeFirst();
     const auto command = commands.find(name);
