@@ -35,14 +35,16 @@ namespace {
                   .arg(everyLever.runOptions.join(QStringLiteral(", ")));
         if (plan.applySteps.isEmpty()) {
             if (!plan.fits)
-                return cli.fail(ExitBadInput, QStringLiteral("no --apply step brings run %1 closer to %2")
-                                                  .arg(baseline.summary.id)
-                                                  .arg(formatBytes(plan.budgetBytes)));
+                return cli.fail(ExitBadInput,
+                    QStringLiteral("no --apply step brings run %1 closer to %2")
+                        .arg(baseline.summary.id)
+                        .arg(formatBytes(plan.budgetBytes)));
             // The baseline already fits: nothing to apply, and its own peak is the measurement.
             PredictionRecord record;
             record.baselineRunId = record.runId = baseline.summary.id;
             record.budgetBytes = plan.budgetBytes;
-            record.baselinePeakBytes = record.predictedPeakBytes = record.measuredPeakBytes = baseline.metrics.peakBytes;
+            record.baselinePeakBytes = record.predictedPeakBytes = record.measuredPeakBytes
+                = baseline.metrics.peakBytes;
             if (json)
                 cli.printJson(record.toJson());
             else
@@ -88,7 +90,8 @@ namespace {
             result[QStringLiteral("optimization")] = outcome.record.toJson();
             cli.printJson(result);
         } else {
-            cli.print(predictionToText(record) + QStringLiteral("  model written to %1\n").arg(outcome.record.outputModel)
+            cli.print(predictionToText(record)
+                + QStringLiteral("  model written to %1\n").arg(outcome.record.outputModel)
                 + (notApplied.isEmpty() ? QString() : QStringLiteral("  ") + notApplied + QLatin1Char('\n')));
         }
         return ExitOk;
@@ -108,7 +111,8 @@ int runAdviseCommand(const CliContext& cli, const QStringList& arguments)
         QStringLiteral("Apply the budget plan's --apply steps with the optimize pipeline, profile the result as the "
                        "run was profiled, and report whether it fits."));
     const QCommandLineOption out(QStringLiteral("out"),
-        QStringLiteral("Where --apply writes the model (default: MODEL.advised.pt beside the model)."), QStringLiteral("FILE"));
+        QStringLiteral("Where --apply writes the model (default: MODEL.advised.pt beside the model)."),
+        QStringLiteral("FILE"));
     parser.addOptions({ budget, apply, out, CliContext::databaseOption(), CliContext::jsonOption() });
     int exitCode = ExitOk;
     if (!cli.parse(parser, arguments, &exitCode))
@@ -116,14 +120,16 @@ int runAdviseCommand(const CliContext& cli, const QStringList& arguments)
     bool ok = false;
     const qint64 runId = parser.positionalArguments().value(0).toLongLong(&ok);
     if (parser.positionalArguments().size() != 1 || !ok)
-        return cli.fail(ExitBadInput, QStringLiteral("advise needs one run id, e.g. memoscope-cli advise 3 --budget 40M"));
+        return cli.fail(
+            ExitBadInput, QStringLiteral("advise needs one run id, e.g. memoscope-cli advise 3 --budget 40M"));
     qint64 budgetBytes = 0;
     if (parser.isSet(budget) && !parseByteSize(parser.value(budget), &budgetBytes))
         return cli.fail(ExitBadInput,
             QStringLiteral("--budget '%1' is not a size: write bytes or a binary multiple, e.g. 40M or 2GiB")
                 .arg(parser.value(budget)));
     if (parser.isSet(apply) && !parser.isSet(budget))
-        return cli.fail(ExitBadInput, QStringLiteral("--apply needs --budget BYTES: it applies the plan that fits the budget"));
+        return cli.fail(
+            ExitBadInput, QStringLiteral("--apply needs --budget BYTES: it applies the plan that fits the budget"));
     if (parser.isSet(out) && !parser.isSet(apply))
         return cli.fail(ExitBadInput, QStringLiteral("--out is where --apply writes the model: give --apply too"));
 
@@ -133,12 +139,14 @@ int runAdviseCommand(const CliContext& cli, const QStringList& arguments)
         return cli.fail(ExitBadInput,
             QStringLiteral("there is no run %1 in this database; `memoscope-cli runs` lists them").arg(runId));
     if (run->summary.status != RunStatus::Complete)
-        return cli.fail(ExitBadInput, QStringLiteral("run %1 is %2: advice needs a complete run")
-                                          .arg(runId)
-                                          .arg(statusName(run->summary.status)));
+        return cli.fail(ExitBadInput,
+            QStringLiteral("run %1 is %2: advice needs a complete run")
+                .arg(runId)
+                .arg(statusName(run->summary.status)));
     if (!run->metrics.traced || run->trace.events.empty())
         return cli.fail(ExitBadInput,
-            QStringLiteral("run %1 recorded no allocations (--no-trace): profile the model with tracing to get advice").arg(runId));
+            QStringLiteral("run %1 recorded no allocations (--no-trace): profile the model with tracing to get advice")
+                .arg(runId));
 
     const Advisor advisor(*run);
     const Advice advice = advisor.advice();
@@ -152,8 +160,8 @@ int runAdviseCommand(const CliContext& cli, const QStringList& arguments)
     }
 
     const BudgetPlan everyLever = solveBudget(advisor, budgetBytes, PlanScope::EveryLever);
-    const BudgetPlan pipeline = everyLever.runOptions.isEmpty() ? everyLever
-                                                                : solveBudget(advisor, budgetBytes, PlanScope::OptimizePipeline);
+    const BudgetPlan pipeline
+        = everyLever.runOptions.isEmpty() ? everyLever : solveBudget(advisor, budgetBytes, PlanScope::OptimizePipeline);
     if (parser.isSet(apply))
         return applyPlan(cli, *store, *run, pipeline, everyLever, parser.value(out), json);
 
@@ -168,7 +176,8 @@ int runAdviseCommand(const CliContext& cli, const QStringList& arguments)
         cli.printJson(result);
     } else {
         cli.print(adviceToText(advice, QFileInfo(run->summary.modelPath).fileName()) + QLatin1Char('\n')
-            + budgetPlanToText(everyLever, everyLever.runOptions.isEmpty() ? std::nullopt : std::optional<BudgetPlan>(pipeline)));
+            + budgetPlanToText(
+                everyLever, everyLever.runOptions.isEmpty() ? std::nullopt : std::optional<BudgetPlan>(pipeline)));
     }
     return ExitOk;
 }

@@ -14,8 +14,8 @@ int runCompareCommand(const CliContext& cli, const QStringList& arguments)
     parser.setApplicationDescription(QStringLiteral(
         "Compare runs: peak, parameters, file size, latency, fidelity and accuracy with differences against the first "
         "run, and every other run's per-layer differences from it (B minus A, largest change first)."));
-    parser.addPositionalArgument(QStringLiteral("RUN_ID"), QStringLiteral("Two or more run ids; the first is the reference."),
-        QStringLiteral("RUN_ID RUN_ID [...]"));
+    parser.addPositionalArgument(QStringLiteral("RUN_ID"),
+        QStringLiteral("Two or more run ids; the first is the reference."), QStringLiteral("RUN_ID RUN_ID [...]"));
     const QCommandLineOption layers(QStringLiteral("layers"), QStringLiteral("Layer rows per comparison (default 20)."),
         QStringLiteral("N"), QStringLiteral("20"));
     parser.addOptions({ layers, CliContext::databaseOption(), CliContext::jsonOption() });
@@ -24,7 +24,8 @@ int runCompareCommand(const CliContext& cli, const QStringList& arguments)
         return exitCode;
     const QStringList ids = parser.positionalArguments();
     if (ids.size() < 2)
-        return cli.fail(ExitBadInput, QStringLiteral("compare needs at least two run ids, e.g. memoscope-cli compare 3 4"));
+        return cli.fail(
+            ExitBadInput, QStringLiteral("compare needs at least two run ids, e.g. memoscope-cli compare 3 4"));
     bool ok = false;
     const int maxLayers = parser.value(layers).toInt(&ok);
     if (!ok || maxLayers < 0)

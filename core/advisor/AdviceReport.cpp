@@ -42,8 +42,8 @@ QString adviceToText(const Advice& advice, const QString& modelName)
                    .arg(formatBytes(r.predictedPeakBytes), 10)
                    .arg(riskLevelName(r.risk.level));
         out << "     " << r.reason << "\n";
-        out << "     risk " << r.risk.text << (r.appliedByOptimize ? QString() : QStringLiteral(" [not an --apply step]"))
-            << "\n";
+        out << "     risk " << r.risk.text
+            << (r.appliedByOptimize ? QString() : QStringLiteral(" [not an --apply step]")) << "\n";
         if (r.settings.size() > 24)
             out << "     settings: " << r.settings << "\n";
     }
@@ -99,8 +99,8 @@ QString predictionToText(const PredictionRecord& record)
     out << "\n";
     if (record.budgetBytes > 0) {
         if (record.fits())
-            out << "  fits: yes, " << formatBytes(record.budgetBytes - record.measuredPeakBytes) << " under the budget of "
-                << formatBytes(record.budgetBytes) << "\n";
+            out << "  fits: yes, " << formatBytes(record.budgetBytes - record.measuredPeakBytes)
+                << " under the budget of " << formatBytes(record.budgetBytes) << "\n";
         else
             out << "  fits: no, misses the budget of " << formatBytes(record.budgetBytes) << " by "
                 << formatBytes(record.measuredPeakBytes - record.budgetBytes) << "\n";

@@ -74,7 +74,8 @@ Risk Advisor::riskOf(const Plan& plan) const
     return memoscope::riskOf(plan, config(), recomputeFraction(plan.checkpointLayers));
 }
 
-Recommendation Advisor::recommend(Lever lever, const QString& technique, const QString& settings, const Plan& plan) const
+Recommendation Advisor::recommend(
+    Lever lever, const QString& technique, const QString& settings, const Plan& plan) const
 {
     Recommendation r;
     r.lever = lever;
@@ -83,7 +84,8 @@ Recommendation Advisor::recommend(Lever lever, const QString& technique, const Q
     r.plan = plan;
     r.predictedPeakBytes = plan.isEmpty() ? measuredPeakBytes() : m_simulator.predict(plan).peakBytes;
     r.predictedSavingBytes = measuredPeakBytes() - r.predictedPeakBytes;
-    r.predictedSavingFraction = measuredPeakBytes() > 0 ? double(r.predictedSavingBytes) / double(measuredPeakBytes()) : 0;
+    r.predictedSavingFraction
+        = measuredPeakBytes() > 0 ? double(r.predictedSavingBytes) / double(measuredPeakBytes()) : 0;
     r.risk = riskOf(plan);
     r.appliedByOptimize = !plan.applySteps().isEmpty() && !plan.hasRunOptions();
     return r;
@@ -102,13 +104,15 @@ void Advisor::addPrecisionLevers(QVector<Recommendation>* list, QStringList* not
     const qint64 halvable = atPeak(Category::Parameter, all) + atPeak(Category::Gradient, all)
         + atPeak(Category::OptimizerState, all) + m_atPeak.byCategory[int(Category::Activation)]
         + m_atPeak.byCategory[int(Category::Temporary)];
-    half.reason = QStringLiteral("%1 and activations are %2 of %3: bfloat16 halves them, saving about %4")
-                      .arg(training ? QStringLiteral("Parameters, gradients, optimizer state") : QStringLiteral("Parameters"),
-                          percentOf(halvable, peak), peakName, formatBytes(half.predictedSavingBytes));
+    half.reason
+        = QStringLiteral("%1 and activations are %2 of %3: bfloat16 halves them, saving about %4")
+              .arg(training ? QStringLiteral("Parameters, gradients, optimizer state") : QStringLiteral("Parameters"),
+                  percentOf(halvable, peak), peakName, formatBytes(half.predictedSavingBytes));
     *list << half;
 
     if (training) {
-        *notes << QStringLiteral("int8 and fp16 are for inference: quantized or float16-stored weights are not trained here");
+        *notes << QStringLiteral(
+            "int8 and fp16 are for inference: quantized or float16-stored weights are not trained here");
         return;
     }
 
@@ -125,8 +129,8 @@ void Advisor::addPrecisionLevers(QVector<Recommendation>* list, QStringList* not
     if (linearWeights > 0) {
         Plan plan;
         plan.precision = Precision::Int8Dynamic;
-        Recommendation r = recommend(Lever::Int8Dynamic, QStringLiteral("int8 dynamic quantization"),
-            QStringLiteral("int8-dynamic"), plan);
+        Recommendation r = recommend(
+            Lever::Int8Dynamic, QStringLiteral("int8 dynamic quantization"), QStringLiteral("int8-dynamic"), plan);
         r.reason = QStringLiteral("%1 weights are %2 of %3: int8 dynamic quantization saves about %4")
                        .arg(typesOf(m_run.trace.layers, isLinearLike), percentOf(linearWeights, peak), peakName,
                            formatBytes(r.predictedSavingBytes));
@@ -139,8 +143,8 @@ void Advisor::addPrecisionLevers(QVector<Recommendation>* list, QStringList* not
     if (convLinear > 0) {
         Plan plan;
         plan.precision = Precision::Int8Static;
-        Recommendation r = recommend(Lever::Int8Static, QStringLiteral("int8 static quantization"),
-            QStringLiteral("int8-static"), plan);
+        Recommendation r = recommend(
+            Lever::Int8Static, QStringLiteral("int8 static quantization"), QStringLiteral("int8-static"), plan);
         r.reason = QStringLiteral("%1 weights are %2 of %3: int8 static quantization saves about %4 "
                                   "(its engine may keep repacked weights besides)")
                        .arg(typesOf(m_run.trace.layers, isConvOrLinear), percentOf(convLinear, peak), peakName,
@@ -152,9 +156,10 @@ void Advisor::addPrecisionLevers(QVector<Recommendation>* list, QStringList* not
     weightOnly.precision = Precision::Int8WeightOnly;
     Recommendation r = recommend(Lever::Int8WeightOnly, QStringLiteral("int8 weight-only storage"),
         QStringLiteral("int8-weight-only"), weightOnly);
-    r.reason = QStringLiteral("Parameters are %1 of %2: int8 storage saves about %3, each layer turning its weights "
-                              "back into float32 as it runs")
-                   .arg(percentOf(atPeak(Category::Parameter, all), peak), peakName, formatBytes(r.predictedSavingBytes));
+    r.reason
+        = QStringLiteral("Parameters are %1 of %2: int8 storage saves about %3, each layer turning its weights "
+                         "back into float32 as it runs")
+              .arg(percentOf(atPeak(Category::Parameter, all), peak), peakName, formatBytes(r.predictedSavingBytes));
     *list << r;
 }
 
@@ -163,27 +168,31 @@ void Advisor::addPruningLevers(QVector<Recommendation>* list) const
     const qint64 peak = measuredPeakBytes();
     Plan plan;
     plan.pruneRatio = 0.5;
-    Recommendation r = recommend(Lever::PruneStructured, QStringLiteral("structured pruning"),
-        QStringLiteral("prune-structured=0.5"), plan);
+    Recommendation r = recommend(
+        Lever::PruneStructured, QStringLiteral("structured pruning"), QStringLiteral("prune-structured=0.5"), plan);
     qint64 held = 0;
     for (const Layer& layer : m_run.trace.layers)
         if (isConvOrLinear(layer) || layerKind(layer.type) == LayerKind::BatchNorm)
-            for (Category category : { Category::Parameter, Category::Gradient, Category::OptimizerState, Category::Activation })
+            for (Category category :
+                { Category::Parameter, Category::Gradient, Category::OptimizerState, Category::Activation })
                 held += m_atPeak.byLayerAndCategory.value(layer.id)[int(category)];
     r.reason = QStringLiteral("%1 layers hold %2 of the peak (weights and activations): removing half their channels "
                               "saves about %3")
-                   .arg(typesOf(m_run.trace.layers, isConvOrLinear), percentOf(held, peak), formatBytes(r.predictedSavingBytes));
+                   .arg(typesOf(m_run.trace.layers, isConvOrLinear), percentOf(held, peak),
+                       formatBytes(r.predictedSavingBytes));
     *list << r;
 
     Recommendation zeroes = recommend(Lever::PruneUnstructured, QStringLiteral("unstructured pruning"),
         QStringLiteral("prune-unstructured=0.5"), Plan {});
     zeroes.risk = unstructuredPruningRisk(0.5);
     zeroes.appliedByOptimize = false; // never part of a plan: it saves nothing the profile would see
-    zeroes.reason = QStringLiteral("Zeroed weights stay in dense tensors, so it saves no memory; only a --sparse export "
-                                   "stores them smaller");
+    zeroes.reason
+        = QStringLiteral("Zeroed weights stay in dense tensors, so it saves no memory; only a --sparse export "
+                         "stores them smaller");
     *list << zeroes;
 
-    Recommendation distill = recommend(Lever::Distill, QStringLiteral("distillation"), QStringLiteral("--distill DATA"), Plan {});
+    Recommendation distill
+        = recommend(Lever::Distill, QStringLiteral("distillation"), QStringLiteral("--distill DATA"), Plan {});
     distill.risk = distillationRisk();
     distill.reason = QStringLiteral("Saves no memory itself: after pruning or int8, training against the original "
                                     "wins back the accuracy they cost");
@@ -230,7 +239,8 @@ double Advisor::recomputeFraction(const QStringList& layers) const
     if (layers.isEmpty())
         return 0;
     const int iterations = std::max(1, m_run.trace.iterationCount());
-    const QVector<LayerRow> rows = layerRows(m_run.trace.layers, m_run.layerStats, iterations, LayerScope::WithChildren);
+    const QVector<LayerRow> rows
+        = layerRows(m_run.trace.layers, m_run.layerStats, iterations, LayerScope::WithChildren);
     double forward = 0;
     double step = 0;
     for (const LayerRow& row : rows) {
@@ -255,11 +265,14 @@ void Advisor::addTrainingLevers(QVector<Recommendation>* list, QStringList* note
         qint64 kept = 0;
         for (const QString& path : candidates) {
             const qint32 top = m_simulator.layerIdOfPath(path);
-            kept += atPeak(Category::Activation, [&](const Layer& layer) { return m_run.trace.topLevelLayer(layer.id) == top; });
+            kept += atPeak(
+                Category::Activation, [&](const Layer& layer) { return m_run.trace.topLevelLayer(layer.id) == top; });
         }
-        r.reason = QStringLiteral("Activations of %1 are %2 of the training peak: checkpointing keeps only their outputs "
-                                  "and rebuilds the rest in backward, saving about %3")
-                       .arg(candidates.join(QStringLiteral(", ")), percentOf(kept, peak), formatBytes(r.predictedSavingBytes));
+        r.reason
+            = QStringLiteral("Activations of %1 are %2 of the training peak: checkpointing keeps only their outputs "
+                             "and rebuilds the rest in backward, saving about %3")
+                  .arg(candidates.join(QStringLiteral(", ")), percentOf(kept, peak),
+                      formatBytes(r.predictedSavingBytes));
         if (r.predictedSavingBytes > 0)
             *list << r;
         else
@@ -273,8 +286,8 @@ void Advisor::addTrainingLevers(QVector<Recommendation>* list, QStringList* note
     if (config().optimizer == OptimizerKind::Adam) {
         Plan plan;
         plan.switchToSgd = true;
-        Recommendation r = recommend(Lever::OptimizerState, QStringLiteral("optimizer state"),
-            QStringLiteral("--optimizer sgd"), plan);
+        Recommendation r = recommend(
+            Lever::OptimizerState, QStringLiteral("optimizer state"), QStringLiteral("--optimizer sgd"), plan);
         r.reason = QStringLiteral("Adam's state is %1 of the training peak (two copies of the parameters): SGD with "
                                   "momentum keeps one, saving about %2")
                        .arg(percentOf(m_atPeak.byCategory[int(Category::OptimizerState)], peak),
@@ -292,10 +305,11 @@ void Advisor::addDataLevers(QVector<Recommendation>* list) const
     if (batch >= 2) {
         Plan plan;
         plan.batchSize = batch / 2;
-        Recommendation r = recommend(Lever::Batch, QStringLiteral("batch size"),
-            plan.runOptions(config()).join(QLatin1Char(' ')), plan);
-        const qint64 perBatch = m_atPeak.byCategory[int(Category::Activation)] + m_atPeak.byCategory[int(Category::Input)]
-            + m_atPeak.byCategory[int(Category::Output)] + m_atPeak.byCategory[int(Category::Temporary)];
+        Recommendation r = recommend(
+            Lever::Batch, QStringLiteral("batch size"), plan.runOptions(config()).join(QLatin1Char(' ')), plan);
+        const qint64 perBatch = m_atPeak.byCategory[int(Category::Activation)]
+            + m_atPeak.byCategory[int(Category::Input)] + m_atPeak.byCategory[int(Category::Output)]
+            + m_atPeak.byCategory[int(Category::Temporary)];
         r.reason = QStringLiteral("Activations, inputs and outputs are %1 of the peak, about %2 per sample: batch %3 "
                                   "instead of %4 saves about %5")
                        .arg(percentOf(perBatch, peak), formatBytes(perBatch / batch))
@@ -307,7 +321,8 @@ void Advisor::addDataLevers(QVector<Recommendation>* list) const
 
     Plan plan;
     plan.streamData = true;
-    Recommendation r = recommend(Lever::StreamData, QStringLiteral("streaming data"), QStringLiteral("--data DATA --stream"), plan);
+    Recommendation r
+        = recommend(Lever::StreamData, QStringLiteral("streaming data"), QStringLiteral("--data DATA --stream"), plan);
     const qint64 input = m_simulator.largestInputLive();
     const qint64 oneBatch = m_simulator.batchInputBytes();
     if (oneBatch > 0 && input > oneBatch)
@@ -316,8 +331,9 @@ void Advisor::addDataLevers(QVector<Recommendation>* list) const
                        .arg(double(input) / double(oneBatch), 0, 'f', 1)
                        .arg(formatBytes(r.predictedSavingBytes));
     else
-        r.reason = QStringLiteral("The run holds %1 of input, a single batch: streaming the data set saves nothing here")
-                       .arg(formatBytes(input));
+        r.reason
+            = QStringLiteral("The run holds %1 of input, a single batch: streaming the data set saves nothing here")
+                  .arg(formatBytes(input));
     *list << r;
 }
 
@@ -328,7 +344,8 @@ Advice Advisor::advice() const
     advice.mode = config().mode;
     advice.measuredPeakBytes = measuredPeakBytes();
     if (m_run.trace.events.empty()) {
-        advice.notes << QStringLiteral("the run has no recorded allocations (not traced, or failed before its first step)");
+        advice.notes << QStringLiteral(
+            "the run has no recorded allocations (not traced, or failed before its first step)");
         return advice;
     }
     addPrecisionLevers(&advice.recommendations, &advice.notes);

@@ -24,7 +24,8 @@ namespace {
         c.pruneRatios << 0.25 << 0.5 << 0.75;
         c.precisions << Precision::Bf16;
         if (!training)
-            c.precisions << Precision::Fp16 << Precision::Int8Dynamic << Precision::Int8Static << Precision::Int8WeightOnly;
+            c.precisions << Precision::Fp16 << Precision::Int8Dynamic << Precision::Int8Static
+                         << Precision::Int8WeightOnly;
         if (scope == PlanScope::OptimizePipeline)
             return c;
         if (training && config.optimizer == OptimizerKind::Adam)
@@ -45,8 +46,8 @@ namespace {
     {
         if (!p.fits)
             return std::make_tuple(true, false, 0.0, 0.0, p.missBytes);
-        return std::make_tuple(false, p.risk.changesWorkload, p.risk.expectedAccuracyLoss, p.risk.extraCompute,
-            p.predictedPeakBytes);
+        return std::make_tuple(
+            false, p.risk.changesWorkload, p.risk.expectedAccuracyLoss, p.risk.extraCompute, p.predictedPeakBytes);
     }
 }
 
@@ -61,7 +62,8 @@ BudgetPlan solveBudget(const Advisor& advisor, qint64 budgetBytes, PlanScope sco
         candidate.budgetBytes = budgetBytes;
         candidate.measuredPeakBytes = advisor.measuredPeakBytes();
         candidate.plan = plan;
-        candidate.predictedPeakBytes = plan.isEmpty() ? advisor.measuredPeakBytes() : advisor.simulator().predict(plan).peakBytes;
+        candidate.predictedPeakBytes
+            = plan.isEmpty() ? advisor.measuredPeakBytes() : advisor.simulator().predict(plan).peakBytes;
         candidate.fits = candidate.predictedPeakBytes <= budgetBytes;
         candidate.missBytes = candidate.fits ? 0 : candidate.predictedPeakBytes - budgetBytes;
         candidate.risk = advisor.riskOf(plan);

@@ -40,7 +40,8 @@ namespace {
                 parentNormalised[layer.parentId] = true;
         QVector<bool> blocked(layers.size(), false);
         for (const Layer& layer : layers) {
-            const bool underAttention = layer.parentId >= 0 && layerKind(layers[layer.parentId].type) == LayerKind::Attention;
+            const bool underAttention
+                = layer.parentId >= 0 && layerKind(layers[layer.parentId].type) == LayerKind::Attention;
             blocked[layer.id] = (layer.parentId >= 0 && parentNormalised[layer.parentId]) || underAttention
                 || layerKind(layer.type) == LayerKind::Attention;
         }
@@ -86,7 +87,8 @@ QVector<PruningShape> pruningShapes(const QVector<Layer>& layers)
         for (qint32 next = layer.id + 1; next < layers.size(); ++next) {
             if (layers[next].parentId != layer.parentId)
                 continue;
-            if (layerKind(layers[next].type) == LayerKind::Attention || layerKind(layers[next].type) == LayerKind::LayerNorm)
+            if (layerKind(layers[next].type) == LayerKind::Attention
+                || layerKind(layers[next].type) == LayerKind::LayerNorm)
                 break;
             if (isWeighted(layers[next])) {
                 shapes[layer.id].outputsCut = true;

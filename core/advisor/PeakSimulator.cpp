@@ -46,7 +46,8 @@ PeakSimulator::PeakSimulator(const RunTrace& trace, const RunConfig& config)
     m_ranOnItsOwn.fill(false, trace.layers.size());
     qint64 inputLive = 0;
     for (const Event& event : trace.events) {
-        if (event.bytes > 0 && event.phase == Phase::Forward && event.layerId >= 0 && event.layerId < m_ranOnItsOwn.size())
+        if (event.bytes > 0 && event.phase == Phase::Forward && event.layerId >= 0
+            && event.layerId < m_ranOnItsOwn.size())
             m_ranOnItsOwn[event.layerId] = true;
         if (event.category == Category::Input) {
             inputLive += event.bytes;
@@ -99,13 +100,15 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
                 f.activation[layer.id] = kept;
         }
         double precision = 1;
-        const bool linearLike = kind == LayerKind::Linear || kind == LayerKind::Recurrent || kind == LayerKind::Attention;
+        const bool linearLike
+            = kind == LayerKind::Linear || kind == LayerKind::Recurrent || kind == LayerKind::Attention;
         switch (plan.precision) {
         case Precision::Float32:
             break;
         case Precision::Bf16:
             precision = StorageRatios::halfPrecision;
             f.activation[layer.id] *= StorageRatios::halfPrecision;
+            f.output = 1 + StorageRatios::halfPrecision;
             break;
         case Precision::Fp16:
             // Stored in float16, computed in float32: each layer makes a float32 copy of its weights as it runs.
@@ -114,16 +117,20 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
             break;
         case Precision::Int8Dynamic:
             if (linearLike)
-                precision = StorageRatios::int8Weights + StorageRatios::int8Repacked;
+                precision = StorageRatios::int8Weights + StorageRatios::int8DynamicRepacked;
             break;
         case Precision::Int8Static:
             // Calibration observes layers as they run; one whose weights only a parent's fused op reads (a
             // transformer layer's fast path) is left in float.
-            if ((kind == LayerKind::Linear || kind == LayerKind::Conv) && m_ranOnItsOwn[layer.id])
-                precision = StorageRatios::int8Weights + StorageRatios::int8Repacked;
+            if ((kind == LayerKind::Linear || kind == LayerKind::Conv) && m_ranOnItsOwn[layer.id]) {
+                precision = StorageRatios::int8Weights + StorageRatios::int8StaticRepacked;
+                f.activation[layer.id] *= StorageRatios::int8Activations;
+            }
             break;
         case Precision::Int8WeightOnly:
-            if (linearLike || kind == LayerKind::Conv || kind == LayerKind::Embedding) {
+            // Recurrent layers read their weights as one list, which weight-only storage leaves in float.
+            if (kind == LayerKind::Linear || kind == LayerKind::Attention || kind == LayerKind::Conv
+                || kind == LayerKind::Embedding) {
                 precision = StorageRatios::int8Weights;
                 // Turned back into float32 where they are read.
                 f.whileRunning[layer.id] = qint64(double(layer.paramBytes) * prune);
@@ -172,7 +179,7 @@ double PeakSimulator::factorOf(const Event& event, const Factors& f) const
     case Category::Input:
         return event.phase == Phase::Setup ? 1 : f.batch * f.input;
     case Category::Output:
-        return event.phase == Phase::Setup ? 1 : f.batch; // the model's output keeps its size and float32
+        return event.phase == Phase::Setup ? 1 : f.batch * f.output;
     case Category::Activation:
     case Category::Temporary:
         break;
@@ -181,8 +188,8 @@ double PeakSimulator::factorOf(const Event& event, const Factors& f) const
         return 1;
     if (event.phase == Phase::Optimizer) // the step's temporaries are the size of the parameters
         return f.meanParameter * f.optimizerState;
-    const double activation = layer >= 0 ? f.activation[layer]
-                                         : (f.activation.isEmpty() ? 1 : f.activation[0]); // the root's own ops
+    const double activation
+        = layer >= 0 ? f.activation[layer] : (f.activation.isEmpty() ? 1 : f.activation[0]); // the root's own ops
     return activation * f.batch;
 }
 

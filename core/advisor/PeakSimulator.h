@@ -7,9 +7,9 @@
 
 #include "Plan.h"
 
+#include "LayerRoles.h"
 #include "core/Run.h"
 #include "core/RunTrace.h"
-#include "LayerRoles.h"
 
 #include <QSet>
 #include <QVector>
@@ -28,8 +28,11 @@ struct PeakPrediction {
 struct StorageRatios {
     static constexpr double int8Weights = 0.26;
     // A quantized engine keeps its own packed copy of int8 weights besides the int8 tensors, as memory no layer
-    // owns (measured with oneDNN on LibTorch 1.13: 0.27 of the float32 bytes for int8 Linear weights).
-    static constexpr double int8Repacked = 0.27;
+    // owns. Measured with oneDNN on LibTorch 1.13: 0.27 of the float32 bytes for dynamically quantized Linear
+    // weights, 0.49 for statically quantized Conv2d weights (a blocked layout).
+    static constexpr double int8DynamicRepacked = 0.27;
+    static constexpr double int8StaticRepacked = 0.49;
+    static constexpr double int8Activations = 0.25; // uint8 activations of statically quantized layers
     static constexpr double halfPrecision = 0.5;
 };
 
@@ -53,6 +56,7 @@ private:
     struct Factors {
         QVector<double> parameter; // per layer: parameters, their gradients and optimizer state
         QVector<double> activation; // per layer: activations and temporaries, batch excluded
+        double output = 1; // the model's output: bf16 casts it back to float32, so both exist at that moment
         QVector<qint64> whileRunning; // per layer: extra bytes alive while it runs (float copies of int8 weights)
         double optimizerState = 1;
         double batch = 1;

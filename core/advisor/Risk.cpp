@@ -48,7 +48,8 @@ namespace {
         case Precision::Bf16:
             // Training in pure bfloat16 (no float32 master weights) loses every update smaller than 1/256 of
             // its weight, which is why mixed precision exists; inference only rounds.
-            return training ? Part { 0.05, 0, QStringLiteral("pure bfloat16 training loses updates smaller than 1/256 of a weight") }
+            return training ? Part { 0.05, 0,
+                QStringLiteral("pure bfloat16 training loses updates smaller than 1/256 of a weight") }
                             : Part { 0.006, 0, QStringLiteral("bfloat16 keeps 8 bits of mantissa") };
         case Precision::Fp16:
             return { 0.001, 0.05, QStringLiteral("float16 storage only, computed in float32 from a copy") };
@@ -91,10 +92,12 @@ Risk riskOf(const Plan& plan, const RunConfig& config, double recomputeFraction)
     if (plan.precision != Precision::Float32)
         parts << precisionPart(plan.precision, training);
     if (plan.switchToSgd)
-        parts << Part { 0.02, 0, QStringLiteral("SGD usually needs a tuned learning rate and more epochs to match Adam") };
+        parts << Part { 0.02, 0,
+            QStringLiteral("SGD usually needs a tuned learning rate and more epochs to match Adam") };
     if (plan.batchSize > 0)
-        parts << (training ? Part { 0.005, 0, QStringLiteral("noisier gradients: scale the learning rate with the batch") }
-                           : Part { 0, 0, QStringLiteral("fewer samples per call: lower throughput") });
+        parts << (training
+                ? Part { 0.005, 0, QStringLiteral("noisier gradients: scale the learning rate with the batch") }
+                : Part { 0, 0, QStringLiteral("fewer samples per call: lower throughput") });
     if (!plan.checkpointLayers.isEmpty())
         parts << Part { 0, recomputeFraction,
             QStringLiteral("exact, but the forward of %1 runs twice: about +%2 % compute")
@@ -108,7 +111,8 @@ Risk riskOf(const Plan& plan, const RunConfig& config, double recomputeFraction)
 Risk unstructuredPruningRisk(double ratio)
 {
     return combine({ Part { pruningLoss(ratio) / 2, 0,
-                       QStringLiteral("zeroes %1 % of the weights; saves memory only in a sparse export").arg(ratio * 100, 0, 'f', 0) } },
+                       QStringLiteral("zeroes %1 % of the weights; saves memory only in a sparse export")
+                           .arg(ratio * 100, 0, 'f', 0) } },
         false);
 }
 

@@ -30,7 +30,9 @@ namespace {
         else
             text = (difference > 0 ? QStringLiteral("+") : QString()) + formatValue(unit, difference);
         if (unit != MetricUnit::Fraction && first != 0)
-            text += QStringLiteral(" (%1%2 %)").arg(difference > 0 ? QStringLiteral("+") : QString()).arg(100 * difference / first, 0, 'f', 1);
+            text += QStringLiteral(" (%1%2 %)")
+                        .arg(difference > 0 ? QStringLiteral("+") : QString())
+                        .arg(100 * difference / first, 0, 'f', 1);
         return text;
     }
 }
@@ -61,7 +63,8 @@ QString comparisonToText(const RunComparison& comparison, int maxLayers)
     }
     for (int i = 0; i < comparison.layerDifferences.size(); ++i) {
         const QVector<LayerDifference>& layers = comparison.layerDifferences[i];
-        out << "\nLayers, " << QChar(QLatin1Char('A' + std::min(i + 1, 25))) << " minus A (own bytes, largest change first"
+        out << "\nLayers, " << QChar(QLatin1Char('A' + std::min(i + 1, 25)))
+            << " minus A (own bytes, largest change first"
             << (layers.size() > maxLayers ? QStringLiteral(", %1 of %2").arg(maxLayers).arg(layers.size()) : QString())
             << "):\n";
         out << QStringLiteral("  %1 %2 %3 %4 %5 %6\n")
@@ -75,7 +78,10 @@ QString comparisonToText(const RunComparison& comparison, int maxLayers)
             out << "  (no layer changed)\n";
         for (int row = 0; row < std::min<int>(maxLayers, layers.size()); ++row) {
             const LayerDifference& d = layers[row];
-            const QString path = d.path + (d.onlyInA ? QStringLiteral(" (gone)") : d.onlyInB ? QStringLiteral(" (new)") : QString());
+            const QString path = d.path
+                + (d.onlyInA        ? QStringLiteral(" (gone)")
+                        : d.onlyInB ? QStringLiteral(" (new)")
+                                    : QString());
             out << QStringLiteral("  %1 %2 %3 %4 %5 %6\n")
                        .arg(path.left(32), -32)
                        .arg(d.type.left(16), -16)

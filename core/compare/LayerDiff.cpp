@@ -44,11 +44,14 @@ namespace {
 
     QVector<QPair<QString, OwnLayer>> ownLayers(const StoredRun& run)
     {
-        const int iterations = std::max(1, run.trace.iterationCount() > 0 ? run.trace.iterationCount() : run.summary.config.iterations);
+        const int iterations
+            = std::max(1, run.trace.iterationCount() > 0 ? run.trace.iterationCount() : run.summary.config.iterations);
         QVector<QPair<QString, OwnLayer>> layers;
         for (const LayerRow& row : layerRows(run.trace.layers, run.layerStats, iterations, LayerScope::Own))
             layers.append({ row.path,
-                OwnLayer { row.type, LayerFigures { row.peakContributionBytes, row.paramBytes, row.activationBytes, row.allocatedBytes } } });
+                OwnLayer { row.type,
+                    LayerFigures {
+                        row.peakContributionBytes, row.paramBytes, row.activationBytes, row.allocatedBytes } } });
         return layers;
     }
 }
@@ -91,9 +94,8 @@ QVector<LayerDifference> diffLayers(const StoredRun& a, const StoredRun& b)
     differences.erase(std::remove_if(differences.begin(), differences.end(),
                           [](const LayerDifference& d) { return d.sizeOfChange() == 0 && !d.onlyInA && !d.onlyInB; }),
         differences.end());
-    std::stable_sort(differences.begin(), differences.end(), [](const LayerDifference& x, const LayerDifference& y) {
-        return x.sizeOfChange() > y.sizeOfChange();
-    });
+    std::stable_sort(differences.begin(), differences.end(),
+        [](const LayerDifference& x, const LayerDifference& y) { return x.sizeOfChange() > y.sizeOfChange(); });
     return differences;
 }
 

@@ -14,7 +14,10 @@ std::optional<double> MetricRow::differenceFromFirst(int run) const
 }
 
 namespace {
-    std::optional<double> finite(double value) { return std::isfinite(value) ? std::optional<double>(value) : std::nullopt; }
+    std::optional<double> finite(double value)
+    {
+        return std::isfinite(value) ? std::optional<double>(value) : std::nullopt;
+    }
 
     // A run's accuracy: the last measured after its optimization; for a baseline, the "original" accuracy an
     // optimization of it measured.
@@ -58,11 +61,15 @@ RunComparison compareRuns(const QVector<StoredRun>& runs)
     RunComparison comparison;
     MetricRow peak { QStringLiteral("peak_bytes"), QStringLiteral("Peak"), MetricUnit::Bytes, true, {} };
     MetricRow params { QStringLiteral("param_bytes"), QStringLiteral("Parameters"), MetricUnit::Bytes, true, {} };
-    MetricRow paramCount { QStringLiteral("param_count"), QStringLiteral("Parameter count"), MetricUnit::Count, true, {} };
+    MetricRow paramCount { QStringLiteral("param_count"), QStringLiteral("Parameter count"), MetricUnit::Count, true,
+        {} };
     MetricRow file { QStringLiteral("file_bytes"), QStringLiteral("File size"), MetricUnit::Bytes, true, {} };
-    MetricRow latency { QStringLiteral("iteration_ms"), QStringLiteral("Latency (ms/iteration)"), MetricUnit::Milliseconds, true, {} };
-    MetricRow cosine { QStringLiteral("fidelity_cosine"), QStringLiteral("Fidelity (cosine)"), MetricUnit::Fraction, false, {} };
-    MetricRow top1 { QStringLiteral("top1_agreement"), QStringLiteral("Top-1 agreement"), MetricUnit::Fraction, false, {} };
+    MetricRow latency { QStringLiteral("iteration_ms"), QStringLiteral("Latency (ms/iteration)"),
+        MetricUnit::Milliseconds, true, {} };
+    MetricRow cosine { QStringLiteral("fidelity_cosine"), QStringLiteral("Fidelity (cosine)"), MetricUnit::Fraction,
+        false, {} };
+    MetricRow top1 { QStringLiteral("top1_agreement"), QStringLiteral("Top-1 agreement"), MetricUnit::Fraction, false,
+        {} };
     MetricRow accuracy { QStringLiteral("accuracy"), QStringLiteral("Accuracy"), MetricUnit::Fraction, false, {} };
     for (const StoredRun& run : runs) {
         QString label = QStringLiteral("%1 %2").arg(run.summary.id).arg(QFileInfo(run.summary.modelPath).fileName());
@@ -90,7 +97,8 @@ QJsonObject RunComparison::toJson() const
     auto value = [](const std::optional<double>& v) { return v ? QJsonValue(*v) : QJsonValue(); };
     QJsonArray runList;
     for (const ComparedRun& run : runs)
-        runList.append(QJsonObject { { QStringLiteral("run_id"), double(run.runId) }, { QStringLiteral("label"), run.label } });
+        runList.append(
+            QJsonObject { { QStringLiteral("run_id"), double(run.runId) }, { QStringLiteral("label"), run.label } });
     QJsonArray metricList;
     for (const MetricRow& row : metrics) {
         QJsonArray values;

@@ -9,7 +9,8 @@ namespace memoscope::test {
 
 QString Workload::label() const
 {
-    return QStringLiteral("%1 %2 %3").arg(model, mode, input) + (mode == QLatin1String("train") ? QStringLiteral(" ") + optimizer : QString());
+    return QStringLiteral("%1 %2 %3").arg(model, mode, input)
+        + (mode == QLatin1String("train") ? QStringLiteral(" ") + optimizer : QString());
 }
 
 double SavingCheck::relativeError() const
@@ -83,7 +84,8 @@ SavingCheck checkSaving(const Workload& workload, const QString& lever, const QS
         return check;
     }
     QStringList arguments { QStringLiteral("optimize"), fixture(workload.model), QStringLiteral("--apply"), lever,
-        QStringLiteral("--out"), folder + QLatin1Char('/') + workload.model + QLatin1Char('-') + lever + QStringLiteral(".pt"),
+        QStringLiteral("--out"),
+        folder + QLatin1Char('/') + workload.model + QLatin1Char('-') + lever + QStringLiteral(".pt"),
         QStringLiteral("--profile"), QStringLiteral("--json"), QStringLiteral("--db"), database };
     arguments << profileOptions(workload);
     if (workload.mode == QLatin1String("train") && workload.optimizer != QLatin1String("sgd")) {

@@ -10,7 +10,8 @@ namespace memoscope::test {
 
 class SyntheticRun {
 public:
-    SyntheticRun(RunMode mode, OptimizerKind optimizer = OptimizerKind::Sgd, const QString& input = QStringLiteral("8x64"));
+    SyntheticRun(
+        RunMode mode, OptimizerKind optimizer = OptimizerKind::Sgd, const QString& input = QStringLiteral("8x64"));
 
     // Adds a layer (ids in order of addition, the root first) and its parameters as setup allocations.
     qint32 layer(const QString& path, const QString& type, qint32 parent, qint64 paramBytes = 0);

@@ -37,13 +37,23 @@ private Q_SLOTS:
         QTest::addColumn<QString>("optimizer");
         QTest::addColumn<QStringList>("expected");
         // Weights are almost all of an MLP's inference peak: a lower precision for them.
-        QTest::newRow("mlp inference") << "mlp" << "8x64" << "inference" << "sgd"
-                                       << QStringList { "bf16", "fp16", "int8-dynamic", "int8-weight-only", "int8-static" };
+        QTest::newRow("mlp inference") << "mlp"
+                                       << "8x64"
+                                       << "inference"
+                                       << "sgd"
+                                       << QStringList { "bf16", "fp16", "int8-dynamic", "int8-weight-only",
+                                              "int8-static" };
         // Adam's two copies of the parameters are half of a small MLP's training peak.
-        QTest::newRow("mlp train adam") << "mlp" << "8x64" << "train" << "adam" << QStringList { "--optimizer sgd" };
+        QTest::newRow("mlp train adam") << "mlp"
+                                        << "8x64"
+                                        << "train"
+                                        << "adam" << QStringList { "--optimizer sgd" };
         // Six top-level blocks at a batch of 512 keep more activations for backward than their weights, gradients
         // and momentum: rebuilding them in backward is the lever that costs no accuracy.
-        QTest::newRow("deep_mlp train") << "deep_mlp" << "512x256" << "train" << "sgd" << QStringList { "--checkpoint" };
+        QTest::newRow("deep_mlp train") << "deep_mlp"
+                                        << "512x256"
+                                        << "train"
+                                        << "sgd" << QStringList { "--checkpoint" };
     }
     void ranksTheExpectedLeverFirst()
     {
@@ -63,7 +73,9 @@ private Q_SLOTS:
         bool matches = false;
         for (const QString& prefix : expected)
             matches = matches || settings.startsWith(prefix);
-        QVERIFY2(matches, qPrintable(QStringLiteral("first: %1 (%2)").arg(settings, first.value(QStringLiteral("reason")).toString())));
+        QVERIFY2(matches,
+            qPrintable(
+                QStringLiteral("first: %1 (%2)").arg(settings, first.value(QStringLiteral("reason")).toString())));
         QVERIFY(first.value(QStringLiteral("predicted_saving_bytes")).toDouble() > 0);
         // Savings are listed best first and every entry says why.
         for (const QJsonValue& value : advice) {
@@ -80,12 +92,30 @@ private Q_SLOTS:
         QTest::addColumn<QString>("input");
         QTest::addColumn<QString>("mode");
         QTest::addColumn<QString>("lever");
-        QTest::newRow("resnet18 inference bf16") << "resnet18" << "2x3x64x64" << "inference" << "bf16";
-        QTest::newRow("resnet18 inference int8-dynamic") << "resnet18" << "2x3x64x64" << "inference" << "int8-dynamic";
-        QTest::newRow("resnet18 inference prune-structured") << "resnet18" << "2x3x64x64" << "inference" << "prune-structured=0.5";
-        QTest::newRow("transformer inference int8-dynamic") << "transformer" << "4x32:int64:0..999" << "inference" << "int8-dynamic";
-        QTest::newRow("transformer inference bf16") << "transformer" << "4x32:int64:0..999" << "inference" << "bf16";
-        QTest::newRow("mlp train adam -> sgd") << "mlp" << "64x64" << "train" << "--optimizer sgd";
+        QTest::newRow("resnet18 inference bf16") << "resnet18"
+                                                 << "2x3x64x64"
+                                                 << "inference"
+                                                 << "bf16";
+        QTest::newRow("resnet18 inference int8-dynamic") << "resnet18"
+                                                         << "2x3x64x64"
+                                                         << "inference"
+                                                         << "int8-dynamic";
+        QTest::newRow("resnet18 inference prune-structured") << "resnet18"
+                                                             << "2x3x64x64"
+                                                             << "inference"
+                                                             << "prune-structured=0.5";
+        QTest::newRow("transformer inference int8-dynamic") << "transformer"
+                                                            << "4x32:int64:0..999"
+                                                            << "inference"
+                                                            << "int8-dynamic";
+        QTest::newRow("transformer inference bf16") << "transformer"
+                                                    << "4x32:int64:0..999"
+                                                    << "inference"
+                                                    << "bf16";
+        QTest::newRow("mlp train adam -> sgd") << "mlp"
+                                               << "64x64"
+                                               << "train"
+                                               << "--optimizer sgd";
     }
     void predictionsAreWithin15PercentOfMeasured()
     {
@@ -93,7 +123,8 @@ private Q_SLOTS:
         QFETCH(QString, input);
         QFETCH(QString, mode);
         QFETCH(QString, lever);
-        const Workload workload { model, input, mode, lever.startsWith(QLatin1String("--optimizer")) ? "adam" : "sgd", 2 };
+        const Workload workload { model, input, mode, lever.startsWith(QLatin1String("--optimizer")) ? "adam" : "sgd",
+            2 };
         const SavingCheck check = checkSaving(workload, lever, database(), m_dir.path());
         QVERIFY2(check.error.isEmpty(), qPrintable(check.error));
         qInfo("%s: predicted %lld, measured %lld bytes of a %lld-byte peak (%+.1f %%)", QTest::currentDataTag(),
@@ -110,19 +141,21 @@ private Q_SLOTS:
         const qint64 runId = profileRun(workload, database(), {}, &error);
         QVERIFY2(runId > 0, qPrintable(error));
         const qint64 peak = qint64(runCli({ QStringLiteral("show"), QString::number(runId), QStringLiteral("--json"),
-                                               QStringLiteral("--db"), database() })
+                                              QStringLiteral("--db"), database() })
                                        .json()
                                        .value(QStringLiteral("peak_bytes"))
                                        .toDouble());
         const qint64 budget = peak * 6 / 10;
-        const CliResult applied = runCli({ QStringLiteral("advise"), QString::number(runId), QStringLiteral("--budget"),
-            QString::number(budget), QStringLiteral("--apply"), QStringLiteral("--out"), m_dir.filePath(QStringLiteral("advised.pt")),
-            QStringLiteral("--json"), QStringLiteral("--db"), database() });
+        const CliResult applied = runCli(
+            { QStringLiteral("advise"), QString::number(runId), QStringLiteral("--budget"), QString::number(budget),
+                QStringLiteral("--apply"), QStringLiteral("--out"), m_dir.filePath(QStringLiteral("advised.pt")),
+                QStringLiteral("--json"), QStringLiteral("--db"), database() });
         QVERIFY2(applied.exitCode == 0, qPrintable(applied.err));
         const QJsonObject result = applied.json();
         qInfo("budget %lld of a %lld-byte peak: %s, predicted %.0f, measured %.0f", budget, peak,
             qPrintable(result.value(QStringLiteral("plan")).toVariant().toStringList().join(QLatin1Char(' '))),
-            result.value(QStringLiteral("predicted_peak_bytes")).toDouble(), result.value(QStringLiteral("measured_peak_bytes")).toDouble());
+            result.value(QStringLiteral("predicted_peak_bytes")).toDouble(),
+            result.value(QStringLiteral("measured_peak_bytes")).toDouble());
         QVERIFY(result.value(QStringLiteral("fits")).toBool());
         QVERIFY(result.value(QStringLiteral("measured_peak_bytes")).toDouble() <= double(budget));
         QVERIFY(!result.value(QStringLiteral("plan")).toArray().isEmpty());
@@ -133,14 +166,19 @@ private Q_SLOTS:
 
         // The prediction and its error are stored with the run that measured it, linked to the baseline.
         const qint64 measuredRun = qint64(result.value(QStringLiteral("run_id")).toDouble());
-        const QJsonObject shown = runCli({ QStringLiteral("show"), QString::number(measuredRun), QStringLiteral("--json"),
-                                             QStringLiteral("--db"), database() })
+        const QJsonObject shown = runCli({ QStringLiteral("show"), QString::number(measuredRun),
+                                             QStringLiteral("--json"), QStringLiteral("--db"), database() })
                                       .json();
         const QJsonObject prediction = shown.value(QStringLiteral("prediction")).toObject();
         QCOMPARE(qint64(prediction.value(QStringLiteral("baseline_run_id")).toDouble()), runId);
-        QCOMPARE(prediction.value(QStringLiteral("measured_peak_bytes")).toDouble(), shown.value(QStringLiteral("peak_bytes")).toDouble());
+        QCOMPARE(prediction.value(QStringLiteral("measured_peak_bytes")).toDouble(),
+            shown.value(QStringLiteral("peak_bytes")).toDouble());
         QVERIFY(prediction.value(QStringLiteral("saving_error")).isDouble());
-        QCOMPARE(qint64(shown.value(QStringLiteral("optimization")).toObject().value(QStringLiteral("baseline_run_id")).toDouble()), runId);
+        QCOMPARE(qint64(shown.value(QStringLiteral("optimization"))
+                            .toObject()
+                            .value(QStringLiteral("baseline_run_id"))
+                            .toDouble()),
+            runId);
         m_baselineRun = runId;
         m_advisedRun = measuredRun;
     }
@@ -148,29 +186,36 @@ private Q_SLOTS:
     void impossibleBudgetSaysByHowMuchItMisses()
     {
         QVERIFY(m_baselineRun > 0);
-        const CliResult result = runCli({ QStringLiteral("advise"), QString::number(m_baselineRun), QStringLiteral("--budget"),
-            QStringLiteral("1K"), QStringLiteral("--json"), QStringLiteral("--db"), database() });
+        const CliResult result
+            = runCli({ QStringLiteral("advise"), QString::number(m_baselineRun), QStringLiteral("--budget"),
+                QStringLiteral("1K"), QStringLiteral("--json"), QStringLiteral("--db"), database() });
         QVERIFY2(result.exitCode == 0, qPrintable(result.err));
         const QJsonObject plan = result.json().value(QStringLiteral("plan")).toObject();
         QVERIFY(!plan.value(QStringLiteral("fits")).toBool());
-        QCOMPARE(plan.value(QStringLiteral("miss_bytes")).toDouble(), plan.value(QStringLiteral("predicted_peak_bytes")).toDouble() - 1024);
-        const CliResult text = runCli({ QStringLiteral("advise"), QString::number(m_baselineRun), QStringLiteral("--budget"),
-            QStringLiteral("1K"), QStringLiteral("--db"), database() });
+        QCOMPARE(plan.value(QStringLiteral("miss_bytes")).toDouble(),
+            plan.value(QStringLiteral("predicted_peak_bytes")).toDouble() - 1024);
+        const CliResult text = runCli({ QStringLiteral("advise"), QString::number(m_baselineRun),
+            QStringLiteral("--budget"), QStringLiteral("1K"), QStringLiteral("--db"), database() });
         QVERIFY2(text.out.contains(QStringLiteral("does not fit, misses by")), qPrintable(text.out));
     }
 
     void compareListsTheLayersThatChanged()
     {
         QVERIFY(m_advisedRun > 0);
-        const CliResult result = runCli({ QStringLiteral("compare"), QString::number(m_baselineRun), QString::number(m_advisedRun),
-            QStringLiteral("--json"), QStringLiteral("--db"), database() });
+        const CliResult result = runCli({ QStringLiteral("compare"), QString::number(m_baselineRun),
+            QString::number(m_advisedRun), QStringLiteral("--json"), QStringLiteral("--db"), database() });
         QVERIFY2(result.exitCode == 0, qPrintable(result.err));
         const QJsonObject comparison = result.json();
         const QJsonArray metrics = comparison.value(QStringLiteral("metrics")).toArray();
         const QJsonObject peak = metrics.first().toObject();
         QCOMPARE(peak.value(QStringLiteral("key")).toString(), QStringLiteral("peak_bytes"));
         QVERIFY(peak.value(QStringLiteral("difference_from_first")).toArray().at(1).toDouble() < 0);
-        const QJsonArray layers = comparison.value(QStringLiteral("layer_differences")).toArray().first().toObject().value(QStringLiteral("layers")).toArray();
+        const QJsonArray layers = comparison.value(QStringLiteral("layer_differences"))
+                                      .toArray()
+                                      .first()
+                                      .toObject()
+                                      .value(QStringLiteral("layers"))
+                                      .toArray();
         QVERIFY(!layers.isEmpty());
         // Largest change first; the plan shrank convolution weights.
         double previous = INFINITY;
@@ -178,7 +223,8 @@ private Q_SLOTS:
         for (const QJsonValue& value : layers) {
             const QJsonObject layer = value.toObject();
             double size = 0;
-            for (const char* key : { "peak_contribution_change", "param_change", "activation_change", "allocated_change" })
+            for (const char* key :
+                { "peak_contribution_change", "param_change", "activation_change", "allocated_change" })
                 size = std::max(size, std::abs(layer.value(QLatin1String(key)).toDouble()));
             QVERIFY(size <= previous);
             previous = size;
@@ -186,8 +232,8 @@ private Q_SLOTS:
                 convolutionShrank = convolutionShrank || layer.value(QStringLiteral("param_change")).toDouble() < 0;
         }
         QVERIFY(convolutionShrank);
-        const CliResult text = runCli({ QStringLiteral("compare"), QString::number(m_baselineRun), QString::number(m_advisedRun),
-            QStringLiteral("--db"), database() });
+        const CliResult text = runCli({ QStringLiteral("compare"), QString::number(m_baselineRun),
+            QString::number(m_advisedRun), QStringLiteral("--db"), database() });
         QVERIFY(text.out.contains(QStringLiteral("Layers, B minus A")));
     }
 
@@ -197,17 +243,20 @@ private Q_SLOTS:
         QTest::addColumn<QString>("message");
         QTest::newRow("unknown run") << QStringList { "advise", "999999" } << "there is no run 999999";
         QTest::newRow("not a run id") << QStringList { "advise", "abc" } << "advise needs one run id";
-        QTest::newRow("bad budget") << QStringList { "advise", "1", "--budget", "lots" } << "--budget 'lots' is not a size";
+        QTest::newRow("bad budget") << QStringList { "advise", "1", "--budget", "lots" }
+                                    << "--budget 'lots' is not a size";
         QTest::newRow("zero budget") << QStringList { "advise", "1", "--budget", "0" } << "--budget '0' is not a size";
         QTest::newRow("apply without budget") << QStringList { "advise", "1", "--apply" } << "--apply needs --budget";
         QTest::newRow("one run to compare") << QStringList { "compare", "1" } << "compare needs at least two run ids";
-        QTest::newRow("unknown run to compare") << QStringList { "compare", "1", "999999" } << "there is no run 1 in this database";
+        QTest::newRow("unknown run to compare")
+            << QStringList { "compare", "1", "999999" } << "there is no run 1 in this database";
     }
     void badInputExitsWithOneClearLine()
     {
         QFETCH(QStringList, arguments);
         QFETCH(QString, message);
-        const CliResult result = runCli(arguments + QStringList { QStringLiteral("--db"), m_dir.filePath(QStringLiteral("empty.sqlite")) });
+        const CliResult result = runCli(
+            arguments + QStringList { QStringLiteral("--db"), m_dir.filePath(QStringLiteral("empty.sqlite")) });
         QCOMPARE(result.exitCode, 2);
         QVERIFY2(result.err.contains(message), qPrintable(result.err));
         QCOMPARE(result.err.trimmed().count(QLatin1Char('\n')), 0);

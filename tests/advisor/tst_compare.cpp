@@ -96,12 +96,18 @@ private Q_SLOTS:
 
         const QJsonObject json = comparison.toJson();
         QCOMPARE(json.value(QStringLiteral("metrics")).toArray().size(), 8);
-        const QJsonArray layers = json.value(QStringLiteral("layer_differences")).toArray().first().toObject().value(QStringLiteral("layers")).toArray();
+        const QJsonArray layers = json.value(QStringLiteral("layer_differences"))
+                                      .toArray()
+                                      .first()
+                                      .toObject()
+                                      .value(QStringLiteral("layers"))
+                                      .toArray();
         QCOMPARE(layers.first().toObject().value(QStringLiteral("path")).toString(), QStringLiteral("conv1"));
         QCOMPARE(layers.first().toObject().value(QStringLiteral("param_change")).toDouble(), -2000.0);
 
         const QString text = comparisonToText(comparison, 10);
-        QVERIFY2(text.contains(QStringLiteral("conv1")) && text.contains(QStringLiteral("gone (gone)")), qPrintable(text));
+        QVERIFY2(
+            text.contains(QStringLiteral("conv1")) && text.contains(QStringLiteral("gone (gone)")), qPrintable(text));
     }
 };
 
