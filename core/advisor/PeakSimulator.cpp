@@ -149,8 +149,10 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
             f.whileRunning[parent] = std::max(f.whileRunning[parent], f.whileRunning[id]);
     }
     f.meanParameter = before > 0 ? after / before : 1;
-    if (plan.switchToSgd && m_config.mode == RunMode::Train && m_config.optimizer == OptimizerKind::Adam)
+    if (plan.switchToSgd && m_config.mode == RunMode::Train && m_config.optimizer == OptimizerKind::Adam) {
         f.optimizerState = 0.5;
+        f.optimizerStep = 0;
+    }
     if (plan.batchSize > 0 && m_batchSize > 0)
         f.batch = double(plan.batchSize) / double(m_batchSize);
     if (plan.streamData && m_batchInputBytes > 0 && m_largestInputLive > m_batchInputBytes)
@@ -187,7 +189,7 @@ double PeakSimulator::factorOf(const Event& event, const Factors& f) const
     if (event.phase == Phase::Setup)
         return 1;
     if (event.phase == Phase::Optimizer) // the step's temporaries are the size of the parameters
-        return f.meanParameter * f.optimizerState;
+        return f.meanParameter * f.optimizerStep;
     const double activation
         = layer >= 0 ? f.activation[layer] : (f.activation.isEmpty() ? 1 : f.activation[0]); // the root's own ops
     return activation * f.batch;

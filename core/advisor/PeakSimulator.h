@@ -59,6 +59,7 @@ private:
         double output = 1; // the model's output: bf16 casts it back to float32, so both exist at that moment
         QVector<qint64> whileRunning; // per layer: extra bytes alive while it runs (float copies of int8 weights)
         double optimizerState = 1;
+        double optimizerStep = 1; // the step's temporaries: Adam's are parameter-sized, SGD updates in place
         double batch = 1;
         double input = 1;
         double meanParameter = 1; // for the optimizer step's temporaries, which no layer owns

@@ -205,6 +205,23 @@ private Q_SLOTS:
         QVERIFY(!find(advice, Lever::Int8Dynamic)); // int8 is not trained here
     }
 
+    void sgdUpdatesInPlaceWhereAdamMakesTemporaries()
+    {
+        SyntheticRun r(RunMode::Train, OptimizerKind::Adam);
+        const qint32 root = r.layer(QString(), QStringLiteral("Net"), -1);
+        const qint32 fc = r.layer(QStringLiteral("fc"), QStringLiteral("Linear"), root, 1000);
+        r.alloc(2000, fc, Phase::Setup, Category::OptimizerState);
+        const qint32 gradient = r.alloc(1000, fc, Phase::Backward, Category::Gradient);
+        r.alloc(1000, -1, Phase::Optimizer, Category::Temporary); // Adam's denominator
+        r.free(gradient);
+        const StoredRun run = r.finish();
+        QCOMPARE(run.metrics.peakBytes, qint64(5000));
+        Plan sgd;
+        sgd.switchToSgd = true;
+        // One copy of the state, no step temporaries: 1000 + 1000 + 1000 (the gradients, in backward).
+        QCOMPARE(PeakSimulator(run.trace, run.summary.config).predict(sgd).peakBytes, qint64(3000));
+    }
+
     void activationDominatedTrainingLeadsToCheckpointing()
     {
         const StoredRun run = activationDominatedTraining();

@@ -54,10 +54,11 @@ int main(int argc, char** argv)
         { { "resnet18", "4x3x64x64", "train", "sgd", 1 },
             { "bf16", "prune-structured=0.5", "--input 2x3x64x64:float32" } },
         { { "mlp", "64x64", "train", "adam", 2 }, { "--optimizer sgd", "--input 32x64:float32" } },
+        { { "mlp", "8x64", "train", "adam", 2 }, { "--optimizer sgd" } },
         { { "transformer", "4x32:int64:0..999", "train", "adam", 1 }, { "--optimizer sgd" } },
     };
     if (quick)
-        cases = { cases[1], cases[5] };
+        cases = { cases[1], cases[5], cases[6] };
 
     QTemporaryDir dir;
     const QString database = dir.filePath(QStringLiteral("runs.sqlite"));
