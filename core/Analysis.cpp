@@ -16,14 +16,16 @@ LiveBreakdown liveAfterEvent(const RunTrace& trace, qint64 eventIndex)
 {
     LiveBreakdown live;
     live.byLayer.fill(0, trace.layers.size());
+    live.byLayerAndCategory.fill(CategoryBytes {}, trace.layers.size());
     const qint64 last = std::min<qint64>(eventIndex, qint64(trace.events.size()) - 1);
     for (qint64 i = 0; i <= last; ++i) {
         const Event& event = trace.events[size_t(i)];
         live.totalBytes += event.bytes;
         live.byCategory[int(event.category)] += event.bytes;
-        if (event.layerId >= 0 && event.layerId < live.byLayer.size())
+        if (event.layerId >= 0 && event.layerId < live.byLayer.size()) {
             live.byLayer[event.layerId] += event.bytes;
-        else
+            live.byLayerAndCategory[event.layerId][int(event.category)] += event.bytes;
+        } else
             live.unattributedBytes += event.bytes;
     }
     return live;

@@ -31,6 +31,7 @@ struct LiveBreakdown {
     qint64 totalBytes = 0;
     CategoryBytes byCategory {};
     QVector<qint64> byLayer;
+    QVector<CategoryBytes> byLayerAndCategory; // what each layer owned of each kind (its weights, its activations)
     qint64 unattributedBytes = 0;
 };
 LiveBreakdown liveAfterEvent(const RunTrace& trace, qint64 eventIndex);

@@ -62,6 +62,19 @@ QStringList InputSpec::dtypeNames() { return floatTypes + integerTypes; }
 
 bool InputSpec::isIntegerType(const QString& dtype) { return integerTypes.contains(dtype); }
 
+int InputSpec::elementBytes(const QString& dtype)
+{
+    if (dtype == QLatin1String("float64") || dtype == QLatin1String("int64"))
+        return 8;
+    if (dtype == QLatin1String("float32") || dtype == QLatin1String("int32"))
+        return 4;
+    if (dtype == QLatin1String("float16") || dtype == QLatin1String("bfloat16") || dtype == QLatin1String("int16"))
+        return 2;
+    return 1;
+}
+
+qint64 InputSpec::byteCount() const { return source == Source::File ? 0 : elementCount() * elementBytes(dtype); }
+
 qint64 InputSpec::elementCount() const
 {
     qint64 count = 1;

@@ -24,8 +24,10 @@ struct InputSpec {
     static std::optional<InputSpec> parse(const QString& text, QString* error);
     static QStringList dtypeNames();
     static bool isIntegerType(const QString& dtype);
+    static int elementBytes(const QString& dtype); // 4 for float32, 1 for bool
     QString toString() const;
     qint64 elementCount() const;
+    qint64 byteCount() const; // 0 for a file: its size is known only once read
 };
 
 } // namespace memoscope

@@ -84,6 +84,8 @@ QJsonObject runToJson(const StoredRun& run)
     json[key("layers")] = layers;
     if (run.optimization)
         json[key("optimization")] = run.optimization->toJson();
+    if (run.prediction)
+        json[key("prediction")] = run.prediction->toJson();
     return json;
 }
 
@@ -137,6 +139,15 @@ QString runToText(const StoredRun& run, int topLayers, bool allLayers)
         out << "Optimized model: " << run.optimization->applied.join(QStringLiteral(", then ")) << " of "
             << QFileInfo(run.optimization->sourceModel).fileName() << " (baseline run " << run.optimization->baselineRunId
             << ")\n";
+    if (run.prediction) {
+        const PredictionRecord& p = *run.prediction;
+        out << "Advisor's prediction: peak " << formatBytes(p.predictedPeakBytes) << ", measured "
+            << formatBytes(p.measuredPeakBytes) << "; saving predicted " << formatBytes(p.predictedSavingBytes())
+            << ", measured " << formatBytes(p.measuredSavingBytes());
+        if (std::isfinite(p.savingError()))
+            out << " (" << (p.savingError() >= 0 ? "+" : "") << QString::number(p.savingError() * 100, 'f', 1) << " %)";
+        out << "\n";
+    }
     if (!m.traced) {
         out << "Not traced (--no-trace): iteration " << QString::number(m.iterationMsMedian, 'f', 2)
             << " ms median; process peak RSS " << formatBytes(m.rssPeakBytes) << "\n";

@@ -110,7 +110,24 @@ CREATE INDEX optimizations_by_optimized_run ON optimizations(optimized_run_id);
 CREATE INDEX optimizations_by_baseline_run ON optimizations(baseline_run_id);
 )sql";
 
-    const char* const migrations[] = { migration1, migration2, migration3 };
+    // Version 4: what the advisor predicted for a plan that was applied and profiled (memoscope-cli advise
+    // --apply), stored with the run that measured it so the prediction error stays with the run.
+    const char* const migration4 = R"sql(
+CREATE TABLE predictions(
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    baseline_run_id INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    budget_bytes INTEGER,
+    baseline_peak_bytes INTEGER NOT NULL,
+    predicted_peak_bytes INTEGER NOT NULL,
+    measured_peak_bytes INTEGER NOT NULL,
+    saving_error REAL);
+CREATE INDEX predictions_by_run ON predictions(run_id);
+)sql";
+
+    const char* const migrations[] = { migration1, migration2, migration3, migration4 };
 }
 
 int latestSchemaVersion() { return int(std::size(migrations)); }

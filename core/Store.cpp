@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QStandardPaths>
 #include <QThread>
+#include <cmath>
 
 namespace memoscope {
 
@@ -217,6 +218,7 @@ std::optional<StoredRun> Store::load(qint64 runId, bool withEvents)
         stored.metrics = RunMetrics::fromJson(fromJsonText(metrics.text(0)));
     loadTrace(runId, withEvents, &stored);
     stored.optimization = optimizationOfRun(runId);
+    stored.prediction = predictionOfRun(runId);
     return stored;
 }
 
@@ -243,6 +245,39 @@ std::optional<OptimizationRecord> Store::optimizationOfRun(qint64 optimizedRunId
     return OptimizationRecord::fromJson(fromJsonText(query.text(0)));
 }
 
+void Store::recordPrediction(const PredictionRecord& record)
+{
+    Statement insert(m_db->handle(),
+        "INSERT INTO predictions(run_id, baseline_run_id, created_at, plan, budget_bytes, baseline_peak_bytes, "
+        "predicted_peak_bytes, measured_peak_bytes, saving_error) VALUES(?,?,?,?,?,?,?,?,?)");
+    insert.bind(1, record.runId).bind(2, record.baselineRunId).bind(3, now()).bind(4, record.plan.join(QLatin1Char(' ')));
+    if (record.budgetBytes > 0)
+        insert.bind(5, record.budgetBytes);
+    insert.bind(6, record.baselinePeakBytes).bind(7, record.predictedPeakBytes).bind(8, record.measuredPeakBytes);
+    if (std::isfinite(record.savingError()))
+        insert.bind(9, record.savingError());
+    insert.run();
+}
+
+std::optional<PredictionRecord> Store::predictionOfRun(qint64 runId)
+{
+    Statement query(m_db->handle(),
+        "SELECT baseline_run_id, plan, budget_bytes, baseline_peak_bytes, predicted_peak_bytes, measured_peak_bytes "
+        "FROM predictions WHERE run_id = ? ORDER BY id DESC LIMIT 1");
+    query.bind(1, runId);
+    if (!query.step())
+        return std::nullopt;
+    PredictionRecord record;
+    record.runId = runId;
+    record.baselineRunId = query.int64(0);
+    record.plan = query.text(1).split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    record.budgetBytes = query.isNull(2) ? 0 : query.int64(2);
+    record.baselinePeakBytes = query.int64(3);
+    record.predictedPeakBytes = query.int64(4);
+    record.measuredPeakBytes = query.int64(5);
+    return record;
+}
+
 void Store::renameRun(qint64 runId, const QString& name)
 {
     Statement update(m_db->handle(), "UPDATE runs SET name = ? WHERE id = ?");
@@ -253,9 +288,12 @@ void Store::renameRun(qint64 runId, const QString& name)
 bool Store::deleteRun(qint64 runId)
 {
     Transaction transaction(*m_db);
-    Statement unlink(m_db->handle(), "DELETE FROM optimizations WHERE optimized_run_id = ? OR baseline_run_id = ?");
-    unlink.bind(1, runId).bind(2, runId);
-    unlink.run();
+    for (const char* links : { "DELETE FROM optimizations WHERE optimized_run_id = ? OR baseline_run_id = ?",
+             "DELETE FROM predictions WHERE run_id = ? OR baseline_run_id = ?" }) {
+        Statement unlink(m_db->handle(), links);
+        unlink.bind(1, runId).bind(2, runId);
+        unlink.run();
+    }
     for (const char* table : { "events", "layers", "layer_stats", "ops", "phase_spans", "op_spans" }) {
         Statement remove(m_db->handle(), (QByteArray("DELETE FROM ") + table + " WHERE run_id = ?").constData());
         remove.bind(1, runId);

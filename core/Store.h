@@ -4,6 +4,7 @@
 // so a run whose process died is never mistaken for a finished one.
 
 #include "Optimization.h"
+#include "PredictionRecord.h"
 #include "Run.h"
 #include "RunTrace.h"
 #include "StoreError.h"
@@ -24,6 +25,7 @@ struct StoredRun {
     RunTrace trace; // events only when asked for
     QVector<LayerStats> layerStats; // indexed by layer id
     std::optional<OptimizationRecord> optimization; // when this run profiled an optimized model
+    std::optional<PredictionRecord> prediction; // when this run measured a plan the advisor predicted
 };
 
 class Store {
@@ -54,6 +56,9 @@ public:
 
     qint64 recordOptimization(const OptimizationRecord& record);
     std::optional<OptimizationRecord> optimizationOfRun(qint64 optimizedRunId);
+
+    void recordPrediction(const PredictionRecord& record);
+    std::optional<PredictionRecord> predictionOfRun(qint64 runId);
 
     // Runs left `running` by a process that no longer exists become failed. Returns how many.
     int reapAbandonedRuns();

@@ -348,6 +348,14 @@ namespace {
         RunConfig settings = m_config.profileSettings;
         settings.inputs = m_config.inputs;
         for (const bool optimized : { false, true }) {
+            if (!optimized && m_config.baselineRunId >= 0) {
+                const std::optional<StoredRun> baseline = m_store->load(m_config.baselineRunId, false);
+                if (!baseline)
+                    throw ProfileError(ExitBadInput, QStringLiteral("there is no baseline run %1").arg(m_config.baselineRunId));
+                record.baselineRunId = m_config.baselineRunId;
+                record.peakBytesBefore = baseline->metrics.peakBytes;
+                continue;
+            }
             step(optimized ? QStringLiteral("profiling the optimized model") : QStringLiteral("profiling the original"));
             settings.modelPath = optimized ? record.outputModel : record.sourceModel;
             settings.name = optimized ? QStringLiteral("optimized: %1").arg(m_config.apply.join(QStringLiteral(" + ")))

@@ -37,6 +37,9 @@ struct OptimizeConfig {
     bool profile = false;
     RunConfig profileSettings; // mode, iterations, warm-up, threads for --profile (model and inputs are set here)
     ProgressCallback profileProgress; // progress of each profiled run (the GUI's worker shows it)
+    // A stored run of the original made with profileSettings: with --profile it is linked as the baseline instead
+    // of profiling the original again (`advise --apply` starts from such a run).
+    qint64 baselineRunId = -1;
 };
 
 struct OptimizeOutcome {

@@ -53,5 +53,7 @@ int runShowCommand(const CliContext& cli, const QStringList& arguments);
 int runOptimizeCommand(const CliContext& cli, const QStringList& arguments);
 int runReportCommand(const CliContext& cli, const QStringList& arguments);
 int runExportCommand(const CliContext& cli, const QStringList& arguments);
+int runAdviseCommand(const CliContext& cli, const QStringList& arguments);
+int runCompareCommand(const CliContext& cli, const QStringList& arguments);
 
 } // namespace memoscope

@@ -24,6 +24,8 @@ const char* const usage = "usage: memoscope-cli COMMAND [OPTIONS]\n"
                           "                                        a report of runs to share, compared\n"
                           "  export RUN_ID --format model|csv|json|perfetto --out FILE\n"
                           "                                        a run's data, or the model it optimized\n"
+                          "  advise RUN_ID [--budget BYTES [--apply]] what to do about a run's memory; a plan for a budget\n"
+                          "  compare RUN_ID RUN_ID [...]           runs side by side, per-layer differences\n"
                           "\n"
                           "Run `memoscope-cli COMMAND --help` for a command's options.\n";
 
@@ -64,6 +66,8 @@ int main(int argc, char** argv)
         { QStringLiteral("optimize"), memoscope::runOptimizeCommand },
         { QStringLiteral("report"), memoscope::runReportCommand },
         { QStringLiteral("export"), memoscope::runExportCommand },
+        { QStringLiteral("advise"), memoscope::runAdviseCommand },
+        { QStringLiteral("compare"), memoscope::runCompareCommand },
     };
     const QString name = arguments.takeFirst();
     const auto command = commands.find(name);

@@ -165,6 +165,45 @@ private Q_SLOTS:
         QCOMPARE(old->metrics.peakBytes, qint64(4096));
     }
 
+    void keepsAPredictionWithTheRunThatMeasuredIt()
+    {
+        // A version-3 database (before predictions) with a baseline and an optimized run opens and migrates.
+        const QString path = m_dir.filePath(QStringLiteral("v3.sqlite"));
+        {
+            Database db(path);
+            migrate(db, 3);
+            db.exec("INSERT INTO models(path, sha256, file_bytes, param_count, param_bytes, first_seen) "
+                    "VALUES('/m.pt', 'ff', 10, 2, 8, '2026-01-01T00:00:00.000Z')");
+            for (int run = 0; run < 2; ++run)
+                db.exec("INSERT INTO runs(model_id, created_at, status, config_json, metrics_json, peak_bytes) "
+                        "VALUES(1, '2026-01-01T00:00:00.000Z', 'complete', '{}', '{\"peak_bytes\":4096}', 4096)");
+        }
+        Store store(path);
+        QVERIFY(store.load(2, false).has_value());
+        QVERIFY(!store.load(2, false)->prediction.has_value());
+
+        PredictionRecord record;
+        record.baselineRunId = 1;
+        record.runId = 2;
+        record.plan = { QStringLiteral("prune-structured=0.5"), QStringLiteral("bf16") };
+        record.budgetBytes = 3000;
+        record.baselinePeakBytes = 4000;
+        record.predictedPeakBytes = 2900;
+        record.measuredPeakBytes = 3100;
+        store.recordPrediction(record);
+        const std::optional<PredictionRecord> loaded = store.load(2, false)->prediction;
+        QVERIFY(loaded.has_value());
+        QCOMPARE(loaded->plan, record.plan);
+        QCOMPARE(loaded->budgetBytes, qint64(3000));
+        QCOMPARE(loaded->predictedSavingBytes(), qint64(1100));
+        QCOMPARE(loaded->measuredSavingBytes(), qint64(900));
+        QVERIFY(qAbs(loaded->savingError() - 200.0 / 900.0) < 1e-12);
+        QVERIFY(!loaded->fits()); // measured 3100 B against a budget of 3000 B
+        QVERIFY(!store.load(1, false)->prediction.has_value());
+        QVERIFY(store.deleteRun(1));
+        QVERIFY(!store.load(2, false)->prediction.has_value());
+    }
+
     void refusesANewerSchema()
     {
         const QString path = m_dir.filePath(QStringLiteral("future.sqlite"));

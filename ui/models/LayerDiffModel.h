@@ -1,9 +1,9 @@
 #pragma once
-// Run B minus run A, one row per layer that changed (core/export/LayerDiff), largest change at the peak first,
+// Run B minus run A, one row per layer that changed (core/compare/LayerDiff), largest change at the peak first,
 // like heaptrack's diff mode: what an optimization did to each layer, pinned to the layer where it happened.
 // Differences are coloured as in CompareModel: less memory is an improvement.
 
-#include "core/export/LayerDiff.h"
+#include "core/compare/LayerDiff.h"
 
 #include <QAbstractTableModel>
 

@@ -4,7 +4,7 @@
 #include "core/Analysis.h"
 #include "core/ByteFormat.h"
 #include "core/export/Iterations.h"
-#include "core/export/LayerDiff.h"
+#include "core/compare/LayerDiff.h"
 #include "ui/models/CompareModel.h"
 
 #include <QBrush>

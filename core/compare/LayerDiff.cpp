@@ -1,6 +1,6 @@
 #include "LayerDiff.h"
 
-#include "Iterations.h"
+#include "core/export/Iterations.h"
 #include "core/Analysis.h"
 
 #include <QHash>
@@ -29,6 +29,28 @@ QString LayerDifference::pathLabel(qint64 runIdA, qint64 runIdB) const
     if (!b.present)
         return path + QStringLiteral(" (only in #%1)").arg(runIdA);
     return path;
+}
+
+QJsonObject LayerDifference::toJson() const
+{
+    auto figures = [](const LayerFigures& f) {
+        return QJsonObject { { QStringLiteral("peak_contribution_bytes"), double(f.peakContributionBytes) },
+            { QStringLiteral("param_bytes"), double(f.paramBytes) },
+            { QStringLiteral("activation_bytes"), double(f.activationBytes) },
+            { QStringLiteral("allocated_bytes_per_iteration"), double(f.allocatedBytes) } };
+    };
+    QJsonObject json;
+    json[QStringLiteral("path")] = path;
+    json[QStringLiteral("type")] = b.present ? b.type : a.type;
+    json[QStringLiteral("a")] = figures(a);
+    json[QStringLiteral("b")] = figures(b);
+    json[QStringLiteral("peak_contribution_change")] = double(peakContributionDelta());
+    json[QStringLiteral("param_change")] = double(paramDelta());
+    json[QStringLiteral("activation_change")] = double(activationDelta());
+    json[QStringLiteral("allocated_change_per_iteration")] = double(allocatedDelta());
+    json[QStringLiteral("only_in_a")] = !b.present;
+    json[QStringLiteral("only_in_b")] = !a.present;
+    return json;
 }
 
 namespace {

@@ -6,6 +6,7 @@
 
 #include "core/Store.h"
 
+#include <QJsonObject>
 #include <QVector>
 
 namespace memoscope {
@@ -33,6 +34,8 @@ struct LayerDifference {
     QString typeLabel() const;
     // The path, marked "(only in #7)" when one run lacks the layer.
     QString pathLabel(qint64 runIdA, qint64 runIdB) const;
+    // {path, type, a: {...}, b: {...}, *_change, only_in_a, only_in_b}, as `compare --json` prints it.
+    QJsonObject toJson() const;
 };
 
 // Every layer of either run whose figures differ, sorted by the size of the change at the peak, then of the

@@ -1,0 +1,52 @@
+// memoscope-cli compare RUN_ID RUN_ID [...]: runs side by side, metrics and per-layer differences against the first.
+
+#include "CliContext.h"
+
+#include "core/Store.h"
+#include "core/compare/ComparisonReport.h"
+#include "core/compare/RunComparison.h"
+
+namespace memoscope {
+
+int runCompareCommand(const CliContext& cli, const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Compare runs: peak, parameters, file size, latency, fidelity and accuracy with differences against the first "
+        "run, and every other run's per-layer differences from it (B minus A, largest change first)."));
+    parser.addPositionalArgument(QStringLiteral("RUN_ID"),
+        QStringLiteral("Two or more run ids; the first is the reference."), QStringLiteral("RUN_ID RUN_ID [...]"));
+    const QCommandLineOption layers(QStringLiteral("layers"), QStringLiteral("Layer rows per comparison (default 20)."),
+        QStringLiteral("N"), QStringLiteral("20"));
+    parser.addOptions({ layers, CliContext::databaseOption(), CliContext::jsonOption() });
+    int exitCode = ExitOk;
+    if (!cli.parse(parser, arguments, &exitCode))
+        return exitCode;
+    const QVector<qint64> runIds = cli.runIds(
+        parser, 0, QStringLiteral("compare needs at least two run ids, e.g. memoscope-cli compare 3 4"), &exitCode);
+    if (runIds.isEmpty())
+        return exitCode;
+    if (runIds.size() < 2)
+        return cli.fail(
+            ExitBadInput, QStringLiteral("compare needs at least two run ids, e.g. memoscope-cli compare 3 4"));
+    bool ok = false;
+    const int maxLayers = parser.value(layers).toInt(&ok);
+    if (!ok || maxLayers < 0)
+        return cli.fail(ExitBadInput, QStringLiteral("--layers must be a whole number"));
+    std::unique_ptr<Store> store = cli.openStore(parser);
+    QVector<StoredRun> runs;
+    for (qint64 runId : runIds) {
+        std::optional<StoredRun> run = cli.loadRun(*store, runId, /*withEvents=*/false, &exitCode);
+        if (!run)
+            return exitCode;
+        runs << std::move(*run);
+    }
+    const RunComparison comparison = compareRuns(runs);
+    if (parser.isSet(CliContext::jsonOption()))
+        cli.printJson(comparison.toJson());
+    else
+        cli.print(comparisonToText(comparison, maxLayers));
+    return ExitOk;
+}
+
+} // namespace memoscope

@@ -1,0 +1,86 @@
+#pragma once
+// Predicts a plan's peak by replaying the run's own allocations with each tensor resized as the plan would
+// resize it: weights of the layers a technique changes, activations whose channels pruning cuts or whose
+// precision drops, batch-sized tensors with the batch, Adam's second copy of the parameters. Only what was
+// measured can shrink, and the replay finds the new peak wherever it lands (not always where the old one was).
+// Sizes combine multiplicatively: pruning then bf16 makes a weight (1 - r)^2 x 0.5 as large.
+
+#include "Plan.h"
+
+#include "LayerRoles.h"
+#include "core/Run.h"
+#include "core/RunTrace.h"
+
+#include <QSet>
+#include <QVector>
+
+namespace memoscope {
+
+struct PeakPrediction {
+    qint64 peakBytes = 0;
+    CategoryBytes categoriesAtPeak {};
+    qint64 peakEventIndex = -1;
+};
+
+// How large each representation is against float32, scales included. Physical sizes, not guesses about savings:
+// int8 keeps one byte per weight plus a scale and zero point per output channel (about 1 % of a row of a few
+// hundred weights).
+struct StorageRatios {
+    static constexpr double int8Weights = 0.26;
+    // A quantized engine keeps its own packed copy of int8 weights besides the int8 tensors, as memory no layer
+    // owns. Measured with oneDNN on LibTorch 1.13: 0.27 of the float32 bytes for dynamically quantized Linear
+    // weights, 0.49 for statically quantized Conv2d weights (a blocked layout).
+    static constexpr double int8DynamicRepacked = 0.27;
+    static constexpr double int8StaticRepacked = 0.49;
+    static constexpr double int8Activations = 0.25; // uint8 activations of statically quantized layers
+    static constexpr double halfPrecision = 0.5;
+};
+
+class PeakSimulator {
+public:
+    PeakSimulator(const RunTrace& trace, const RunConfig& config);
+
+    PeakPrediction predict(const Plan& plan) const;
+
+    int batchSize() const { return m_batchSize; }
+    // Bytes of one batch of inputs, from the specs; 0 when an input is a file.
+    qint64 batchInputBytes() const { return m_batchInputBytes; }
+    qint64 largestInputLive() const { return m_largestInputLive; }
+    // Activation bytes a top-level layer keeps in one forward pass, and those it would keep at its boundary
+    // (its output) if checkpointed.
+    qint64 keptActivationBytes(qint32 topLevelLayer) const { return m_keptActivations.value(topLevelLayer); }
+    qint64 boundaryBytes(qint32 topLevelLayer) const { return m_boundaryBytes.value(topLevelLayer); }
+    qint32 layerIdOfPath(const QString& path) const;
+
+private:
+    struct Factors {
+        QVector<double> parameter; // per layer: parameters, their gradients and optimizer state
+        QVector<double> activation; // per layer: activations and temporaries, batch excluded
+        double output = 1; // the model's output: bf16 casts it back to float32, so both exist at that moment
+        QVector<qint64> whileRunning; // per layer: extra bytes alive while it runs (float copies of int8 weights)
+        double optimizerState = 1;
+        double optimizerStep = 1; // the step's temporaries: Adam's are parameter-sized, SGD updates in place
+        double batch = 1;
+        double input = 1;
+        double meanParameter = 1; // for the optimizer step's temporaries, which no layer owns
+    };
+    Factors factorsOf(const Plan& plan) const;
+    double factorOf(const Event& event, const Factors& factors) const;
+    // A checkpointed layer's activation that checkpointing drops after its forward and rebuilds for its backward.
+    bool droppedByCheckpoint(const Event& event, const QSet<qint32>& checkpointed) const;
+
+    const RunTrace& m_trace;
+    RunConfig m_config;
+    QVector<LayerKind> m_kinds;
+    QVector<PruningShape> m_pruning;
+    QVector<qint32> m_topLevel;
+    QVector<bool> m_ranOnItsOwn; // allocated in forward itself: not only read by a parent's fused op
+    QSet<qint32> m_boundaryAllocations; // each top-level layer's last activation of each forward pass
+    QHash<qint32, qint64> m_keptActivations;
+    QHash<qint32, qint64> m_boundaryBytes;
+    int m_batchSize = 0;
+    qint64 m_batchInputBytes = 0;
+    qint64 m_largestInputLive = 0;
+};
+
+} // namespace memoscope

@@ -1,0 +1,96 @@
+#include "Plan.h"
+
+#include "core/InputSpec.h"
+
+namespace memoscope {
+
+QString precisionStep(Precision precision)
+{
+    switch (precision) {
+    case Precision::Float32:
+        return {};
+    case Precision::Bf16:
+        return QStringLiteral("bf16");
+    case Precision::Fp16:
+        return QStringLiteral("fp16");
+    case Precision::Int8Dynamic:
+        return QStringLiteral("int8-dynamic");
+    case Precision::Int8Static:
+        return QStringLiteral("int8-static");
+    case Precision::Int8WeightOnly:
+        return QStringLiteral("int8-weight-only");
+    }
+    return {};
+}
+
+bool Plan::isEmpty() const { return applySteps().isEmpty() && !hasRunOptions(); }
+
+QStringList Plan::applySteps() const
+{
+    QStringList steps;
+    if (pruneRatio > 0)
+        steps << QStringLiteral("prune-structured=%1").arg(pruneRatio);
+    if (precision != Precision::Float32)
+        steps << precisionStep(precision);
+    return steps;
+}
+
+bool Plan::hasRunOptions() const { return switchToSgd || batchSize > 0 || !checkpointLayers.isEmpty() || streamData; }
+
+QStringList Plan::runOptions(const RunConfig& config) const
+{
+    QStringList options;
+    if (switchToSgd)
+        options << QStringLiteral("--optimizer sgd");
+    if (batchSize > 0)
+        for (const QString& spec : inputsWithBatch(config, batchSize))
+            options << spec;
+    if (!checkpointLayers.isEmpty())
+        options << QStringLiteral("--checkpoint ") + checkpointLayers.join(QLatin1Char(','));
+    if (streamData)
+        options << QStringLiteral("--data DATA --stream");
+    return options;
+}
+
+QString Plan::describe(const RunConfig& config) const
+{
+    const QStringList parts = applySteps() + runOptions(config);
+    return parts.isEmpty() ? QStringLiteral("nothing") : parts.join(QStringLiteral(" + "));
+}
+
+Plan Plan::withoutRunOptions() const
+{
+    Plan plan;
+    plan.pruneRatio = pruneRatio;
+    plan.precision = precision;
+    return plan;
+}
+
+int batchSizeOf(const RunConfig& config)
+{
+    QString error;
+    const std::optional<InputSpec> spec = InputSpec::parse(config.inputs.value(0), &error);
+    if (!spec || spec->source != InputSpec::Source::Random || spec->shape.isEmpty())
+        return 0;
+    return int(spec->shape.first());
+}
+
+QStringList inputsWithBatch(const RunConfig& config, int batch)
+{
+    QStringList options;
+    auto rebatched = [batch](const QString& text) {
+        QString error;
+        std::optional<InputSpec> spec = InputSpec::parse(text, &error);
+        if (!spec || spec->source != InputSpec::Source::Random || spec->shape.isEmpty())
+            return text;
+        spec->shape.first() = batch;
+        return spec->toString();
+    };
+    for (const QString& input : config.inputs)
+        options << QStringLiteral("--input ") + rebatched(input);
+    if (!config.labels.isEmpty())
+        options << QStringLiteral("--labels ") + rebatched(config.labels);
+    return options;
+}
+
+} // namespace memoscope

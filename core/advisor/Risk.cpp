@@ -1,0 +1,125 @@
+#include "Risk.h"
+
+#include <cmath>
+
+namespace memoscope {
+
+QString riskLevelName(RiskLevel level)
+{
+    switch (level) {
+    case RiskLevel::None:
+        return QStringLiteral("none");
+    case RiskLevel::Low:
+        return QStringLiteral("low");
+    case RiskLevel::Medium:
+        return QStringLiteral("medium");
+    case RiskLevel::High:
+        return QStringLiteral("high");
+    }
+    return {};
+}
+
+namespace {
+    RiskLevel levelOf(double loss)
+    {
+        if (loss <= 0)
+            return RiskLevel::None;
+        if (loss < 0.015)
+            return RiskLevel::Low;
+        if (loss < 0.05)
+            return RiskLevel::Medium;
+        return RiskLevel::High;
+    }
+
+    // Channels removed from every layer cost accuracy faster than linearly in the ratio.
+    double pruningLoss(double ratio) { return 0.25 * std::pow(ratio, 1.5); }
+
+    struct Part {
+        double loss = 0;
+        double compute = 0;
+        QString text;
+    };
+
+    Part precisionPart(Precision precision, bool training)
+    {
+        switch (precision) {
+        case Precision::Float32:
+            return {};
+        case Precision::Bf16:
+            // Training in pure bfloat16 (no float32 master weights) loses every update smaller than 1/256 of
+            // its weight, which is why mixed precision exists; inference only rounds.
+            return training ? Part { 0.05, 0,
+                QStringLiteral("pure bfloat16 training loses updates smaller than 1/256 of a weight") }
+                            : Part { 0.006, 0, QStringLiteral("bfloat16 keeps 8 bits of mantissa") };
+        case Precision::Fp16:
+            return { 0.001, 0.05, QStringLiteral("float16 storage only, computed in float32 from a copy") };
+        case Precision::Int8Dynamic:
+            return { 0.008, 0, QStringLiteral("weights rounded to 8 bits per output channel") };
+        case Precision::Int8Static:
+            return { 0.02, 0, QStringLiteral("weights and activations in 8 bits; calibrate with --calibration DATA") };
+        case Precision::Int8WeightOnly:
+            return { 0.005, 0.05, QStringLiteral("weights rounded to 8 bits, turned back to float32 where read") };
+        }
+        return {};
+    }
+
+    Risk combine(const QVector<Part>& parts, bool changesWorkload)
+    {
+        Risk risk;
+        QStringList texts;
+        for (const Part& part : parts) {
+            risk.expectedAccuracyLoss += part.loss;
+            risk.extraCompute += part.compute;
+            if (!part.text.isEmpty())
+                texts << part.text;
+        }
+        risk.level = levelOf(risk.expectedAccuracyLoss);
+        risk.changesWorkload = changesWorkload;
+        risk.text = riskLevelName(risk.level) + QStringLiteral(": ")
+            + (texts.isEmpty() ? QStringLiteral("nothing changes") : texts.join(QStringLiteral("; ")));
+        return risk;
+    }
+}
+
+Risk riskOf(const Plan& plan, const RunConfig& config, double recomputeFraction)
+{
+    const bool training = config.mode == RunMode::Train;
+    QVector<Part> parts;
+    if (plan.pruneRatio > 0)
+        parts << Part { pruningLoss(plan.pruneRatio), 0,
+            QStringLiteral("removes %1 % of the channels; distill (--distill DATA) to win accuracy back")
+                .arg(plan.pruneRatio * 100, 0, 'f', 0) };
+    if (plan.precision != Precision::Float32)
+        parts << precisionPart(plan.precision, training);
+    if (plan.switchToSgd)
+        parts << Part { 0.02, 0,
+            QStringLiteral("SGD usually needs a tuned learning rate and more epochs to match Adam") };
+    if (plan.batchSize > 0)
+        parts << (training
+                ? Part { 0.005, 0, QStringLiteral("noisier gradients: scale the learning rate with the batch") }
+                : Part { 0, 0, QStringLiteral("fewer samples per call: lower throughput") });
+    if (!plan.checkpointLayers.isEmpty())
+        parts << Part { 0, recomputeFraction,
+            QStringLiteral("exact, but the forward of %1 runs twice: about +%2 % compute")
+                .arg(plan.checkpointLayers.join(QStringLiteral(", ")))
+                .arg(recomputeFraction * 100, 0, 'f', 0) };
+    if (plan.streamData)
+        parts << Part { 0, 0.02, QStringLiteral("reads each batch from disk as it is needed") };
+    return combine(parts, plan.batchSize > 0);
+}
+
+Risk unstructuredPruningRisk(double ratio)
+{
+    return combine({ Part { pruningLoss(ratio) / 2, 0,
+                       QStringLiteral("zeroes %1 % of the weights; saves memory only in a sparse export")
+                           .arg(ratio * 100, 0, 'f', 0) } },
+        false);
+}
+
+Risk distillationRisk()
+{
+    Risk risk = combine({ Part { 0, 0, QStringLiteral("wins back accuracy; costs training epochs on DATA") } }, false);
+    return risk;
+}
+
+} // namespace memoscope

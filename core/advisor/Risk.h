@@ -1,0 +1,31 @@
+#pragma once
+// What a plan costs besides memory: the accuracy it may lose and the compute it adds. Accuracy loss cannot be
+// read from a memory profile, so each lever carries a prior from how the technique behaves in practice (int8
+// per-channel weights lose well under a point on common models; pruning half the channels loses several until
+// distilled back); the budget solver only compares these, and a rerun with --data measures the real accuracy.
+
+#include "Plan.h"
+
+#include <QString>
+
+namespace memoscope {
+
+enum class RiskLevel { None, Low, Medium, High };
+QString riskLevelName(RiskLevel level); // "none", "low", "medium", "high"
+
+struct Risk {
+    RiskLevel level = RiskLevel::None;
+    double expectedAccuracyLoss = 0; // a fraction, e.g. 0.01 for about one point of top-1
+    double extraCompute = 0; // a fraction of the step's time, e.g. 0.3 for about 30 % longer
+    bool changesWorkload = false; // a smaller batch: the user's workload, not the model, changes
+    QString text; // "low: weights rounded to 8 bits per output channel"
+};
+
+// `recomputeFraction`: the share of a training step's time spent in the forward of the layers a plan
+// checkpoints (they run twice).
+Risk riskOf(const Plan& plan, const RunConfig& config, double recomputeFraction);
+// The risk of a lever that is not a plan: unstructured pruning and distillation.
+Risk unstructuredPruningRisk(double ratio);
+Risk distillationRisk();
+
+} // namespace memoscope
