@@ -42,5 +42,6 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments);
 int runRunsCommand(const CliContext& cli, const QStringList& arguments);
 int runShowCommand(const CliContext& cli, const QStringList& arguments);
 int runOptimizeCommand(const CliContext& cli, const QStringList& arguments);
+int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments);
 
 } // namespace memoscope

@@ -18,6 +18,8 @@ const char* const usage = "usage: memoscope-cli COMMAND [OPTIONS]\n"
                           "  show RUN_ID [--layers]                show one run\n"
                           "  optimize MODEL.pt --apply TECHNIQUE --input SPEC --out FILE\n"
                           "                                        quantize or lower the precision of a model\n"
+                          "  sweep-batch MODEL.pt --input SPEC --batches 1,2,4,8 [--budget BYTES]\n"
+                          "                                        peak per batch size, and the largest that fits\n"
                           "\n"
                           "Run `memoscope-cli COMMAND --help` for a command's options.\n";
 }
@@ -38,6 +40,7 @@ int main(int argc, char** argv)
         { QStringLiteral("runs"), memoscope::runRunsCommand },
         { QStringLiteral("show"), memoscope::runShowCommand },
         { QStringLiteral("optimize"), memoscope::runOptimizeCommand },
+        { QStringLiteral("sweep-batch"), memoscope::runSweepBatchCommand },
     };
     const QString name = arguments.takeFirst();
     const auto command = commands.find(name);
