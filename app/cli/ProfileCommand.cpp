@@ -157,6 +157,14 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
 
     if (outcome.runId >= 0) {
         const std::optional<StoredRun> run = store->load(outcome.runId, /*withEvents=*/false);
+        // Not an error: the run is what was asked for, but the user should not read it as checkpointed.
+        if (run && config.checkpoint != QLatin1String("none") && !config.checkpoint.isEmpty()
+            && run->metrics.checkpointSegments.isEmpty() && outcome.exitCode == ExitOk)
+            cli.note(config.checkpoint == QLatin1String("auto")
+                    ? QStringLiteral("note: --checkpoint auto found no block of several layers to checkpoint (one "
+                                     "layer keeps its input for backward anyway); nothing was checkpointed")
+                    : QStringLiteral("note: the run fits %1 without checkpointing; nothing was checkpointed")
+                          .arg(config.checkpoint));
         if (run && json)
             cli.printJson(runToJson(*run));
         else if (run && outcome.exitCode == ExitOk)

@@ -27,6 +27,17 @@ QStringList segmentsOf(const QJsonObject& run)
 }
 
 double megabytes(double bytes) { return bytes / 1e6; }
+
+// Activation bytes at the peak of a run with an option, as a share of the run without it; both printed.
+double activationShare(const char* what, const QJsonObject& without, const QJsonObject& with)
+{
+    const double before = categoryAtPeak(without, "activation");
+    const double after = categoryAtPeak(with, "activation");
+    qInfo("%s: activations at the peak %.1f MB -> %.1f MB (%.1f %% less); peak %.1f MB -> %.1f MB", what,
+        megabytes(before), megabytes(after), 100 * (1 - after / before), megabytes(without.value("peak_bytes").toDouble()),
+        megabytes(with.value("peak_bytes").toDouble()));
+    return after / before;
+}
 }
 
 class TestTraining : public QObject {
@@ -40,16 +51,12 @@ private Q_SLOTS:
             "--warmup", "0", "--iterations", "1", "--json", "--db", database() };
         const QJsonObject plain = profile(common);
         const QJsonObject checkpointed = profile(common + QStringList { "--checkpoint", "auto" });
-        const double before = categoryAtPeak(plain, "activation");
-        const double after = categoryAtPeak(checkpointed, "activation");
-        qInfo("resnet18 16x3x224x224: activations at the peak %.1f MB -> %.1f MB (%.1f %% less); peak %.1f MB -> "
-              "%.1f MB; recompute %.0f ms",
-            megabytes(before), megabytes(after), 100 * (1 - after / before), megabytes(plain.value("peak_bytes").toDouble()),
-            megabytes(checkpointed.value("peak_bytes").toDouble()), checkpointed.value("recompute_ms").toDouble());
+        const double share = activationShare("resnet18 16x3x224x224, checkpointed", plain, checkpointed);
+        qInfo("recompute %.0f ms", checkpointed.value("recompute_ms").toDouble());
         QCOMPARE(segmentsOf(checkpointed), (QStringList { "layer1", "layer2", "layer3", "layer4" }));
         QVERIFY(checkpointed.value("recompute_ms").toDouble() > 0);
         QVERIFY(!plain.contains("checkpoint_segments"));
-        QVERIFY2(after <= 0.6 * before, qPrintable(QString::number(after / before)));
+        QVERIFY2(share <= 0.6, qPrintable(QString::number(share)));
         QVERIFY(checkpointed.value("peak_bytes").toDouble() < plain.value("peak_bytes").toDouble());
         QCOMPARE(checkpointed.value("config").toObject().value("checkpoint").toString(), QStringLiteral("auto"));
 
@@ -85,9 +92,12 @@ private Q_SLOTS:
         const QJsonObject generous = profile(common + QStringList { "--checkpoint", QStringLiteral("budget=%1").arg(qint64(plain * 1.5)) });
         QVERIFY(segmentsOf(generous).isEmpty());
         // A budget no plan reaches is refused before anything is stored.
+        const int stored = storedRuns();
         const CliResult refused = runCli(common + QStringList { "--checkpoint", QStringLiteral("budget=%1").arg(qint64(all * 0.5)) });
         QCOMPARE(refused.exitCode, 2);
         QVERIFY2(refused.err.contains(QStringLiteral("cannot be met")), qPrintable(refused.err));
+        QCOMPARE(refused.err.trimmed().count(QLatin1Char('\n')), 0);
+        QCOMPARE(storedRuns(), stored);
     }
 
     void bf16RecordsPrecisionAndLowersActivations()
@@ -95,13 +105,8 @@ private Q_SLOTS:
         const QStringList common = resnet18At8();
         const QJsonObject fp32 = profile(common);
         const QJsonObject bf16 = profile(common + QStringList { "--amp", "bf16" });
-        const double before = categoryAtPeak(fp32, "activation");
-        const double after = categoryAtPeak(bf16, "activation");
-        qInfo("resnet18 8x3x224x224: activations at the peak %.2f MB fp32 -> %.2f MB bf16 (%.1f %% less); peak %.2f MB "
-              "-> %.2f MB",
-            megabytes(before), megabytes(after), 100 * (1 - after / before), megabytes(fp32.value("peak_bytes").toDouble()),
-            megabytes(bf16.value("peak_bytes").toDouble()));
-        QVERIFY2(after <= 0.7 * before, qPrintable(QString::number(after / before)));
+        const double share = activationShare("resnet18 8x3x224x224, bf16", fp32, bf16);
+        QVERIFY2(share <= 0.7, qPrintable(QString::number(share)));
         QVERIFY(bf16.value("peak_bytes").toDouble() < fp32.value("peak_bytes").toDouble());
         const QJsonObject precision = bf16.value("phase_precision").toObject();
         QCOMPARE(precision.value("forward").toString(), QStringLiteral("bfloat16"));
@@ -109,6 +114,10 @@ private Q_SLOTS:
         QCOMPARE(precision.value("backward").toString(), QStringLiteral("bfloat16"));
         QCOMPARE(precision.value("optimizer").toString(), QStringLiteral("float32"));
         QCOMPARE(fp32.value("phase_precision").toObject().value("forward").toString(), QStringLiteral("float32"));
+        const CliResult shown = runCli({ "show", QString::number(bf16.value("run_id").toDouble()), "--db", database() });
+        QVERIFY2(shown.out.contains(QStringLiteral(
+                     "Precision        forward bfloat16, loss float32, backward bfloat16, optimizer float32")),
+            qPrintable(shown.out));
     }
 
     void bf16LossStaysWithinOnePercentOnDemoData()
@@ -201,6 +210,12 @@ private:
         [&] { QCOMPARE(result.exitCode, 0); }();
         m_runs.insert(arguments, result.json());
         return result.json();
+    }
+
+    int storedRuns() const
+    {
+        const CliResult runs = runCli({ "runs", "--json", "--db", database() });
+        return QJsonDocument::fromJson(runs.out.toUtf8()).array().size();
     }
 
     static void writeCsv(const QString& path, int rows)
