@@ -32,7 +32,10 @@ TrainingData::TrainingData(
                 .arg(m_size)
                 .arg(batchSize));
     m_labelled = dataset->labelled();
-    m_description = dataset->description();
+    // The reader's own way (an image folder always decodes per batch) is not how this run reads the set.
+    m_description = dataset->contents()
+        + (reading == DataReading::Streamed ? QStringLiteral(", streamed from disk batch by batch")
+                                            : QStringLiteral(", read whole into memory before the first step"));
     if (reading == DataReading::Streamed) {
         m_streamed = std::move(dataset);
         return;

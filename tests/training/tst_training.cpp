@@ -4,7 +4,9 @@
 
 #include "support/TestSupport.h"
 
+#include <QDir>
 #include <QFile>
+#include <QImage>
 #include <QJsonArray>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -158,8 +160,33 @@ private Q_SLOTS:
         QVERIFY(held >= whole);
         QVERIFY(streaming > 0);
         QVERIFY(streaming <= 2 * batch);
-        QVERIFY(streamed.value("data").toString().contains(QStringLiteral("streamed from disk")));
+        QVERIFY(streamed.value("data").toString().endsWith(QStringLiteral("streamed from disk batch by batch")));
+        QVERIFY(inMemory.value("data").toString().endsWith(QStringLiteral("read whole into memory before the first step")));
         QCOMPARE(streamed.value("config").toObject().value("data_reading").toString(), QStringLiteral("streamed"));
+    }
+
+    void streamedImagesAreResizedBatchByBatch()
+    {
+        // 100x80 images, read for a model that takes 64x64: each batch is decoded, resized and normalised as read.
+        const QString folder = m_dir.filePath(QStringLiteral("images"));
+        for (const QString& label : { QStringLiteral("cat"), QStringLiteral("dog") }) {
+            QVERIFY(QDir().mkpath(folder + QLatin1Char('/') + label));
+            for (int i = 0; i < 6; ++i) {
+                QImage image(100, 80, QImage::Format_RGB32);
+                image.fill(QColor::fromHsv(i * 50, 200, label == QLatin1String("cat") ? 120 : 220));
+                QVERIFY(image.save(QStringLiteral("%1/%2/%3.png").arg(folder, label).arg(i)));
+            }
+        }
+        const QStringList common { "profile", fixture("resnet18"), "--input", "4x3x64x64", "--mode", "train", "--data",
+            folder, "--iterations", "2", "--json", "--db", database() };
+        const double streamed = categoryAtPeak(profile(common + QStringList { "--stream" }), "data");
+        const double inMemory = categoryAtPeak(profile(common + QStringList { "--in-memory" }), "data");
+        const double batch = 4.0 * 3 * 64 * 64 * 4 + 4 * 8; // resized samples and their labels
+        qInfo("12 images of 100x80 as 64x64, batch 4: data at the peak %.0f bytes streamed, %.0f in memory (one batch "
+              "is %.0f)",
+            streamed, inMemory, batch);
+        QVERIFY(streamed >= batch && streamed <= 2 * batch);
+        QVERIFY(inMemory >= 3 * batch); // all 12 samples
     }
 
     void sweepPredictsTheLargestBatchThatFits()
