@@ -7,6 +7,7 @@
 #include "profiler/transform/ScriptEditing.h"
 #include "support/TestSupport.h"
 
+#include <ATen/autocast_mode.h>
 #include <c10/core/CPUAllocator.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
@@ -81,16 +82,29 @@ struct Step {
 
 // One training step as StepRunner runs it (forward, loss, backward), with the RNG seeded first. The loss is the
 // mean square of the first output, so that every output element gets a different gradient.
-Step trainStep(torch::jit::Module& model, const std::vector<c10::IValue>& inputs, uint64_t seed)
+// Forward under bf16 autocast as StepRunner runs it with --amp bf16 (the region ends before backward).
+c10::IValue forwardInBf16(torch::jit::Module& model, const std::vector<c10::IValue>& inputs)
+{
+    at::autocast::set_cpu_enabled(true);
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::increment_nesting();
+    c10::IValue output = model.forward(inputs);
+    if (at::autocast::decrement_nesting() == 0)
+        at::autocast::clear_cache();
+    at::autocast::set_cpu_enabled(false);
+    return output;
+}
+
+Step trainStep(torch::jit::Module& model, const std::vector<c10::IValue>& inputs, uint64_t seed, bool bf16 = false)
 {
     Step step;
     torch::manual_seed(seed);
     const auto start = std::chrono::steady_clock::now();
     const int64_t before = g_liveBytes;
     {
-        const c10::IValue output = model.forward(inputs);
+        const c10::IValue output = bf16 ? forwardInBf16(model, inputs) : model.forward(inputs);
         const at::Tensor first = output.isTuple() ? output.toTupleRef().elements()[0].toTensor() : output.toTensor();
-        const at::Tensor loss = first.pow(2).mean();
+        const at::Tensor loss = first.to(at::kFloat).pow(2).mean();
         step.keptBytes = g_liveBytes - before;
         loss.backward();
     }
@@ -209,6 +223,27 @@ private Q_SLOTS:
         QVERIFY2(difference <= 1e-5, qPrintable(QString::number(difference)));
         QCOMPARE(stats.recomputations, int64_t(4));
         QVERIFY(stats.recomputeNs > 0);
+    }
+
+    void recomputeRunsInTheForwardsPrecision()
+    {
+        // The recompute runs in backward, outside the autocast region: it must compute in bf16 again, as forward
+        // did, or its outputs (and so the gradients) differ from what forward made.
+        // bf16 convolutions are slow on this CPU: a small batch of small images has every layer all the same.
+        const std::vector<c10::IValue> inputs = images(2, 32);
+        torch::jit::Module plain = load(QStringLiteral("resnet18"));
+        torch::jit::Module checkpointed = load(QStringLiteral("resnet18"));
+        torch::jit::Module inFloat32 = load(QStringLiteral("resnet18"));
+        applyCheckpointing(checkpointed, { "layer1", "layer2", "layer3", "layer4" });
+        const Step expected = trainStep(plain, inputs, 3, /*bf16=*/true);
+        const Step actual = trainStep(checkpointed, inputs, 3, /*bf16=*/true);
+        const Step fp32 = trainStep(inFloat32, inputs, 3);
+        const double difference = maxDifference(expected.gradients, actual.gradients);
+        qInfo("resnet18 2x3x32x32 under bf16 autocast: max abs gradient difference %.3g checkpointed (%.3g from fp32)",
+            difference, maxDifference(expected.gradients, fp32.gradients));
+        QVERIFY(maxDifference(expected.gradients, fp32.gradients) > 1e-4); // bf16 did change the arithmetic
+        QVERIFY2(difference <= 1e-5, qPrintable(QString::number(difference)));
+        QVERIFY(!at::autocast::is_cpu_enabled()); // the recompute left autocast as backward found it
     }
 
     void batchNormStatisticsUpdatedOnce()
