@@ -13,6 +13,8 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QTextStream>
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace memoscope {
@@ -211,7 +213,9 @@ int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments)
             if (point.peakBytes > budget) {
                 if (batch == 1 || largest == batch - 1)
                     break;
-                --batch;
+                // Down by as many samples as the overshoot is worth on the line, to the next size not known to fit.
+                const int over = int(std::ceil(double(point.peakBytes - budget) / fit.bytesPerSample));
+                batch = std::max({ 1, largest + 1, batch - std::max(1, over) });
             } else {
                 largest = batch;
                 ++batch;
