@@ -9,7 +9,8 @@ namespace memoscope {
 namespace {
     bool inside(const QString& path, const QString& block)
     {
-        return path == block || (path.startsWith(block) && path.size() > block.size() && path[block.size()] == QLatin1Char('.'));
+        return path == block
+            || (path.startsWith(block) && path.size() > block.size() && path[block.size()] == QLatin1Char('.'));
     }
 
     struct Lifetime {
@@ -26,9 +27,8 @@ namespace {
         std::unordered_map<qint32, Lifetime> result;
         for (const Event& event : trace.events) {
             if (event.bytes > 0)
-                result[event.allocationId]
-                    = Lifetime { event.timeNs, std::numeric_limits<qint64>::max(), event.bytes, event.layerId, event.phase,
-                          event.category };
+                result[event.allocationId] = Lifetime { event.timeNs, std::numeric_limits<qint64>::max(), event.bytes,
+                    event.layerId, event.phase, event.category };
             else if (const auto it = result.find(event.allocationId); it != result.end())
                 it->second.freeNs = event.timeNs;
         }
@@ -87,9 +87,8 @@ qint64 replayedPeak(const RunTrace& trace, const QStringList& segments)
             changes.emplace_back(lifetime.freeNs, -lifetime.bytes);
     }
     // At equal times allocations first: the higher, safer figure.
-    std::sort(changes.begin(), changes.end(), [](const auto& a, const auto& b) {
-        return a.first != b.first ? a.first < b.first : a.second > b.second;
-    });
+    std::sort(changes.begin(), changes.end(),
+        [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : a.second > b.second; });
     qint64 live = 0;
     qint64 peak = 0;
     for (const auto& [time, bytes] : changes) {
@@ -127,7 +126,8 @@ namespace {
     }
 }
 
-CheckpointPlan planCheckpoints(const RunTrace& trace, const QVector<CheckpointCandidate>& candidates, qint64 budgetBytes)
+CheckpointPlan planCheckpoints(
+    const RunTrace& trace, const QVector<CheckpointCandidate>& candidates, qint64 budgetBytes)
 {
     const int n = candidates.size();
     CheckpointPlan best = planOf(trace, candidates, {});

@@ -32,6 +32,7 @@ struct CheckpointPlan {
 // Among the sets of candidates whose replayed peak is within the budget, the one with the least recompute time
 // (then the lower peak). Up to 10 candidates every set is tried; beyond, blocks are added greedily by bytes of
 // peak saved per millisecond of recompute. When none fits, the lowest-peak plan found, with fits == false.
-CheckpointPlan planCheckpoints(const RunTrace& trace, const QVector<CheckpointCandidate>& candidates, qint64 budgetBytes);
+CheckpointPlan planCheckpoints(
+    const RunTrace& trace, const QVector<CheckpointCandidate>& candidates, qint64 budgetBytes);
 
 } // namespace memoscope

@@ -72,7 +72,6 @@ struct RunMetrics {
     QString data; // the data set read, as Dataset::description() says it
     QVector<double> losses; // training: the loss of each measured iteration
 
-
     QJsonObject toJson() const;
     static RunMetrics fromJson(const QJsonObject& json);
 };

@@ -40,8 +40,8 @@ QString categoryLabel(Category category);
 
 constexpr std::array<Category, CategoryCount> allCategories()
 {
-    return { Category::Parameter, Category::Gradient, Category::Activation, Category::OptimizerState,
-        Category::Input, Category::Output, Category::Temporary, Category::Data };
+    return { Category::Parameter, Category::Gradient, Category::Activation, Category::OptimizerState, Category::Input,
+        Category::Output, Category::Temporary, Category::Data };
 }
 
 constexpr std::array<Phase, PhaseCount> allPhases()

@@ -70,7 +70,8 @@ namespace {
         static const std::string cppNode = "torch::autograd::CppNode<";
         if (display.compare(0, cppNode.size(), cppNode) == 0 && display.back() == '>') {
             display = display.substr(cppNode.size(), display.size() - cppNode.size() - 1);
-            display = display.substr(display.rfind("::") == std::string::npos ? 0 : display.rfind("::") + 2) + "Backward";
+            display
+                = display.substr(display.rfind("::") == std::string::npos ? 0 : display.rfind("::") + 2) + "Backward";
         }
         return display;
     }

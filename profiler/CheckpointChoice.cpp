@@ -79,7 +79,8 @@ CheckpointBudgetPlan planCheckpointBudget(const RunConfig& config)
 
     QTemporaryDir folder;
     if (!folder.isValid())
-        throw ProfileError(ExitFailure, QStringLiteral("cannot create a temporary folder for the budget's calibration"));
+        throw ProfileError(
+            ExitFailure, QStringLiteral("cannot create a temporary folder for the budget's calibration"));
     Store store(folder.filePath(QStringLiteral("calibration.sqlite")));
     const StoredRun measured = measureStep(config, {}, store, /*withEvents=*/true);
 

@@ -3,8 +3,8 @@
 #include "AllocationRecorder.h"
 #include "CheckpointChoice.h"
 #include "ProfileError.h"
-#include "TorchWarnings.h"
 #include "StepRunner.h"
+#include "TorchWarnings.h"
 #include "TrainingData.h"
 #include "core/Analysis.h"
 #include "core/Store.h"
@@ -82,8 +82,9 @@ namespace {
                 QStringLiteral("--labels and --data do not go together: a labelled data set brings its own labels"));
         if (config.amp == QLatin1String("fp16"))
             throw ProfileError(ExitBadInput,
-                QStringLiteral("--amp fp16 is not offered: this CPU build of LibTorch has no float16 kernels for "
-                               "matmul, convolution or LayerNorm, so nothing would compute in float16; use --amp bf16"));
+                QStringLiteral(
+                    "--amp fp16 is not offered: this CPU build of LibTorch has no float16 kernels for "
+                    "matmul, convolution or LayerNorm, so nothing would compute in float16; use --amp bf16"));
         if (!config.amp.isEmpty() && config.amp != QLatin1String("bf16"))
             throw ProfileError(ExitBadInput, QStringLiteral("--amp must be bf16, not '%1'").arg(config.amp));
         if (config.data.isEmpty() && config.batch > 0)
@@ -194,9 +195,8 @@ namespace {
         m_metrics.quantizedEngine = currentQuantizedEngine();
         // Before the model first runs: code the interpreter has compiled would keep calling the old forwards.
         if (m_config.mode == RunMode::Train) {
-            const std::vector<std::string> segments = m_budgetPlan
-                ? m_budgetPlan->segments
-                : checkpointSegments(m_config.checkpoint, model.module);
+            const std::vector<std::string> segments
+                = m_budgetPlan ? m_budgetPlan->segments : checkpointSegments(m_config.checkpoint, model.module);
             for (const std::string& segment : applyCheckpointing(model.module, segments).changed)
                 m_metrics.checkpointSegments << QString::fromStdString(segment);
             if (m_budgetPlan)

@@ -123,10 +123,7 @@ std::vector<OwnedTensor> StepRunner::optimizerState() const
     return state;
 }
 
-QString StepRunner::describeInputs() const
-{
-    return m_data ? m_data->description() : m_inputs->describe();
-}
+QString StepRunner::describeInputs() const { return m_data ? m_data->description() : m_inputs->describe(); }
 
 at::Tensor StepRunner::lossOf(const torch::jit::IValue& output, const at::Tensor& labels) const
 {

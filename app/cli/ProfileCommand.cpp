@@ -97,10 +97,9 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
     parser.setApplicationDescription(QStringLiteral("Profile a TorchScript model layer by layer and store the run."));
     parser.addPositionalArgument(QStringLiteral("MODEL.pt"), QStringLiteral("A TorchScript model file."));
     ProfileOptions o;
-    parser.addOptions({ o.input, o.labels, o.mode, o.optimizer, o.learningRate, o.iterations, o.warmup,
-        o.memoryLimit, o.noTrace, o.threads, o.name, o.engine, o.checkpoint, o.amp, o.data, o.stream, o.inMemory,
-        o.batch, o.progress, CliContext::databaseOption(),
-        CliContext::jsonOption() });
+    parser.addOptions({ o.input, o.labels, o.mode, o.optimizer, o.learningRate, o.iterations, o.warmup, o.memoryLimit,
+        o.noTrace, o.threads, o.name, o.engine, o.checkpoint, o.amp, o.data, o.stream, o.inMemory, o.batch, o.progress,
+        CliContext::databaseOption(), CliContext::jsonOption() });
     int exitCode = ExitOk;
     if (!cli.parse(parser, arguments, &exitCode))
         return exitCode;
@@ -142,7 +141,8 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
     if (parser.isSet(o.stream) && parser.isSet(o.inMemory))
         return cli.fail(ExitBadInput, QStringLiteral("--stream and --in-memory exclude each other; give one"));
     if ((parser.isSet(o.stream) || parser.isSet(o.inMemory)) && config.data.isEmpty())
-        return cli.fail(ExitBadInput, QStringLiteral("--stream and --in-memory say how to read --data; give --data too"));
+        return cli.fail(
+            ExitBadInput, QStringLiteral("--stream and --in-memory say how to read --data; give --data too"));
     config.dataReading = parser.isSet(o.stream) ? DataReading::Streamed : DataReading::InMemory;
     if (parser.isSet(o.batch) && !parseCount(parser.value(o.batch), 1, &config.batch))
         return cli.fail(ExitBadInput, QStringLiteral("--batch must be a whole number of at least 1"));

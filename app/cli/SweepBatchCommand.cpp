@@ -103,7 +103,10 @@ namespace {
                 return m_cli.fail(ExitFailure, QStringLiteral("run %1 was not stored").arg(outcome.runId));
             *result = Measured { batch, outcome.runId, run->metrics.peakBytes };
             m_measured[batch] = *result;
-            m_cli.note(QStringLiteral("batch %1: peak %2 (run %3)").arg(batch).arg(formatBytes(result->peakBytes)).arg(outcome.runId));
+            m_cli.note(QStringLiteral("batch %1: peak %2 (run %3)")
+                           .arg(batch)
+                           .arg(formatBytes(result->peakBytes))
+                           .arg(outcome.runId));
             return ExitOk;
         }
 
@@ -141,8 +144,9 @@ int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments)
     if (!cli.parse(parser, arguments, &exitCode))
         return exitCode;
     if (parser.positionalArguments().size() != 1)
-        return cli.fail(ExitBadInput, QStringLiteral("sweep-batch needs exactly one model file, e.g. memoscope-cli "
-                                                     "sweep-batch model.pt --input 8x3x224x224 --batches 1,2,4,8"));
+        return cli.fail(ExitBadInput,
+            QStringLiteral("sweep-batch needs exactly one model file, e.g. memoscope-cli "
+                           "sweep-batch model.pt --input 8x3x224x224 --batches 1,2,4,8"));
     if (parser.values(o.input).isEmpty())
         return cli.fail(ExitBadInput, QStringLiteral("sweep-batch needs --input SPEC for each model input"));
     QVector<int> batches;
@@ -162,13 +166,16 @@ int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments)
     qint64 budget = 0;
     if (parser.isSet(o.budget) && (!parseByteSize(parser.value(o.budget), &budget) || budget <= 0))
         return cli.fail(ExitBadInput,
-            QStringLiteral("--budget must be a size in bytes such as 512M or 2G, not '%1'").arg(parser.value(o.budget)));
+            QStringLiteral("--budget must be a size in bytes such as 512M or 2G, not '%1'")
+                .arg(parser.value(o.budget)));
     RunConfig base;
     base.modelPath = parser.positionalArguments().first();
     if (!parseMode(parser.value(o.mode), &base.mode))
-        return cli.fail(ExitBadInput, QStringLiteral("--mode must be train or inference, not '%1'").arg(parser.value(o.mode)));
+        return cli.fail(
+            ExitBadInput, QStringLiteral("--mode must be train or inference, not '%1'").arg(parser.value(o.mode)));
     if (!parseOptimizer(parser.value(o.optimizer), &base.optimizer))
-        return cli.fail(ExitBadInput, QStringLiteral("--optimizer must be sgd or adam, not '%1'").arg(parser.value(o.optimizer)));
+        return cli.fail(
+            ExitBadInput, QStringLiteral("--optimizer must be sgd or adam, not '%1'").arg(parser.value(o.optimizer)));
     bool ok = false;
     base.iterations = parser.value(o.iterations).toInt(&ok);
     if (!ok || base.iterations < 1)

@@ -34,7 +34,8 @@ Figures memoscope(const QString& model, int batch, int steps, const QString& che
     const QStringList common { QStringLiteral("profile"), model, QStringLiteral("--input"),
         QStringLiteral("%1x3x224x224").arg(batch), QStringLiteral("--mode"), QStringLiteral("train"),
         QStringLiteral("--checkpoint"), checkpoint, QStringLiteral("--json"), QStringLiteral("--db"), db };
-    const QJsonObject traced = run(QStringLiteral(MEMOSCOPE_CLI), common + QStringList { QStringLiteral("--iterations"), QStringLiteral("1") });
+    const QJsonObject traced = run(
+        QStringLiteral(MEMOSCOPE_CLI), common + QStringList { QStringLiteral("--iterations"), QStringLiteral("1") });
     const QJsonObject untraced = run(QStringLiteral(MEMOSCOPE_CLI),
         common + QStringList { QStringLiteral("--iterations"), QString::number(steps), QStringLiteral("--no-trace") });
     return Figures { traced.value(QStringLiteral("peak_bytes")).toDouble(),
@@ -50,7 +51,8 @@ void row(const char* who, const Figures& plain, const Figures& checkpointed)
 
 Figures figuresOf(const QJsonObject& json)
 {
-    return Figures { json.value(QStringLiteral("peak_bytes")).toDouble(), json.value(QStringLiteral("step_ms")).toDouble() };
+    return Figures { json.value(QStringLiteral("peak_bytes")).toDouble(),
+        json.value(QStringLiteral("step_ms")).toDouble() };
 }
 }
 
@@ -68,8 +70,8 @@ int main(int argc, char** argv)
     const QString db = dir.filePath(QStringLiteral("bench.sqlite"));
 
     std::printf("resnet18 training, batch %d at 224x224, segments layer1..layer4, %d timed steps\n", batch, steps);
-    std::printf("  %-32s %10s %10s %8s %10s %10s %8s\n", "", "peak MB", "ckpt MB", "ratio", "step ms", "ckpt ms",
-        "ratio");
+    std::printf(
+        "  %-32s %10s %10s %8s %10s %10s %8s\n", "", "peak MB", "ckpt MB", "ratio", "step ms", "ckpt ms", "ratio");
     row("Memoscope (C++ checkpoint op)", memoscope(model, batch, steps, QStringLiteral("none"), db),
         memoscope(model, batch, steps, QStringLiteral("layer1,layer2,layer3,layer4"), db));
     const QJsonObject python = run(QStringLiteral(MEMOSCOPE_PYTHON),

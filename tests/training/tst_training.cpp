@@ -36,8 +36,8 @@ double activationShare(const char* what, const QJsonObject& without, const QJson
     const double before = categoryAtPeak(without, "activation");
     const double after = categoryAtPeak(with, "activation");
     qInfo("%s: activations at the peak %.1f MB -> %.1f MB (%.1f %% less); peak %.1f MB -> %.1f MB", what,
-        megabytes(before), megabytes(after), 100 * (1 - after / before), megabytes(without.value("peak_bytes").toDouble()),
-        megabytes(with.value("peak_bytes").toDouble()));
+        megabytes(before), megabytes(after), 100 * (1 - after / before),
+        megabytes(without.value("peak_bytes").toDouble()), megabytes(with.value("peak_bytes").toDouble()));
     return after / before;
 }
 }
@@ -63,8 +63,8 @@ private Q_SLOTS:
         QCOMPARE(checkpointed.value("config").toObject().value("checkpoint").toString(), QStringLiteral("auto"));
 
         // The stored run says the same when shown again.
-        const CliResult shown = runCli({ "show", QString::number(checkpointed.value("run_id").toDouble()), "--db",
-            database() });
+        const CliResult shown
+            = runCli({ "show", QString::number(checkpointed.value("run_id").toDouble()), "--db", database() });
         QCOMPARE(shown.exitCode, 0);
         QVERIFY2(shown.out.contains(QStringLiteral("Checkpointed     layer1, layer2, layer3, layer4 (recompute")),
             qPrintable(shown.out));
@@ -80,7 +80,8 @@ private Q_SLOTS:
         QVERIFY(all < plain);
         // Halfway: some blocks must be checkpointed, not necessarily all.
         const qint64 budget = qint64((plain + all) / 2);
-        const QJsonObject planned = profile(common + QStringList { "--checkpoint", QStringLiteral("budget=%1").arg(budget) });
+        const QJsonObject planned
+            = profile(common + QStringList { "--checkpoint", QStringLiteral("budget=%1").arg(budget) });
         const double measured = planned.value("peak_bytes").toDouble();
         const double predicted = planned.value("planned_peak_bytes").toDouble();
         qInfo("resnet18 8x3x224x224: peak %.2f MB plain, %.2f MB all checkpointed; budget %.2f MB -> %s, planned "
@@ -91,11 +92,13 @@ private Q_SLOTS:
         QVERIFY(predicted <= budget);
         QVERIFY2(measured <= budget, qPrintable(QString::number(measured)));
         // A budget above the plain peak needs no recomputation at all.
-        const QJsonObject generous = profile(common + QStringList { "--checkpoint", QStringLiteral("budget=%1").arg(qint64(plain * 1.5)) });
+        const QJsonObject generous
+            = profile(common + QStringList { "--checkpoint", QStringLiteral("budget=%1").arg(qint64(plain * 1.5)) });
         QVERIFY(segmentsOf(generous).isEmpty());
         // A budget no plan reaches is refused before anything is stored.
         const int stored = storedRuns();
-        const CliResult refused = runCli(common + QStringList { "--checkpoint", QStringLiteral("budget=%1").arg(qint64(all * 0.5)) });
+        const CliResult refused
+            = runCli(common + QStringList { "--checkpoint", QStringLiteral("budget=%1").arg(qint64(all * 0.5)) });
         QCOMPARE(refused.exitCode, 2);
         QVERIFY2(refused.err.contains(QStringLiteral("cannot be met")), qPrintable(refused.err));
         QCOMPARE(refused.err.trimmed().count(QLatin1Char('\n')), 0);
@@ -116,7 +119,8 @@ private Q_SLOTS:
         QCOMPARE(precision.value("backward").toString(), QStringLiteral("bfloat16"));
         QCOMPARE(precision.value("optimizer").toString(), QStringLiteral("float32"));
         QCOMPARE(fp32.value("phase_precision").toObject().value("forward").toString(), QStringLiteral("float32"));
-        const CliResult shown = runCli({ "show", QString::number(bf16.value("run_id").toDouble()), "--db", database() });
+        const CliResult shown
+            = runCli({ "show", QString::number(bf16.value("run_id").toDouble()), "--db", database() });
         QVERIFY2(shown.out.contains(QStringLiteral(
                      "Precision        forward bfloat16, loss float32, backward bfloat16, optimizer float32")),
             qPrintable(shown.out));
@@ -134,7 +138,8 @@ private Q_SLOTS:
         const double expected = fp32.last().toDouble();
         const double actual = bf16.last().toDouble();
         qInfo("mlp on demo-digits, 6 steps of 64: loss %.4f -> %.4f fp32, %.4f -> %.4f bf16 (%.3f %% apart)",
-            fp32.first().toDouble(), expected, bf16.first().toDouble(), actual, 100 * std::abs(actual - expected) / expected);
+            fp32.first().toDouble(), expected, bf16.first().toDouble(), actual,
+            100 * std::abs(actual - expected) / expected);
         QVERIFY(expected < 0.9 * fp32.first().toDouble()); // it learns
         QVERIFY(actual != expected); // bf16 did compute differently
         QVERIFY2(std::abs(actual - expected) <= 0.01 * expected, qPrintable(QString::number(actual)));
@@ -161,7 +166,8 @@ private Q_SLOTS:
         QVERIFY(streaming > 0);
         QVERIFY(streaming <= 2 * batch);
         QVERIFY(streamed.value("data").toString().endsWith(QStringLiteral("streamed from disk batch by batch")));
-        QVERIFY(inMemory.value("data").toString().endsWith(QStringLiteral("read whole into memory before the first step")));
+        QVERIFY(
+            inMemory.value("data").toString().endsWith(QStringLiteral("read whole into memory before the first step")));
         QCOMPARE(streamed.value("config").toObject().value("data_reading").toString(), QStringLiteral("streamed"));
     }
 
@@ -212,7 +218,8 @@ private Q_SLOTS:
             const QJsonObject check = value.toObject();
             fits[check.value("batch").toInt()] = check.value("fits").toBool();
             qInfo("budget %lld: batch %d measured %.0f predicted %.0f bytes", static_cast<long long>(budget),
-                check.value("batch").toInt(), check.value("peak_bytes").toDouble(), check.value("predicted_bytes").toDouble());
+                check.value("batch").toInt(), check.value("peak_bytes").toDouble(),
+                check.value("predicted_bytes").toDouble());
         }
         QVERIFY(fits.value(40, false));
         QVERIFY(fits.contains(41) && !fits.value(41));
