@@ -94,6 +94,26 @@ QJsonObject RunMetrics::toJson() const
         oom[key("live_by_category")] = categoryObject(outOfMemory.liveByCategory);
         json[key("out_of_memory")] = oom;
     }
+    if (!checkpointSegments.isEmpty()) {
+        json[key("checkpoint_segments")] = QJsonArray::fromStringList(checkpointSegments);
+        json[key("recompute_ms")] = recomputeMs;
+    }
+    if (plannedPeakBytes > 0)
+        json[key("planned_peak_bytes")] = double(plannedPeakBytes);
+    QJsonObject precision;
+    for (Phase phase : allPhases())
+        if (!phasePrecision[int(phase)].isEmpty())
+            precision[phaseName(phase)] = phasePrecision[int(phase)];
+    if (!precision.isEmpty())
+        json[key("phase_precision")] = precision;
+    if (!data.isEmpty())
+        json[key("data")] = data;
+    if (!losses.isEmpty()) {
+        QJsonArray values;
+        for (double loss : losses)
+            values.append(loss);
+        json[key("losses")] = values;
+    }
     return json;
 }
 
@@ -129,6 +149,16 @@ RunMetrics RunMetrics::fromJson(const QJsonObject& json)
         m.outOfMemory.phase = phaseFromName(oom.value(key("phase")).toString()).value_or(Phase::Forward);
         m.outOfMemory.liveByCategory = categoryBytes(oom.value(key("live_by_category")).toObject());
     }
+    for (const QJsonValue& value : json.value(key("checkpoint_segments")).toArray())
+        m.checkpointSegments << value.toString();
+    m.recomputeMs = json.value(key("recompute_ms")).toDouble();
+    m.plannedPeakBytes = qint64(json.value(key("planned_peak_bytes")).toDouble());
+    const QJsonObject precision = json.value(key("phase_precision")).toObject();
+    for (Phase phase : allPhases())
+        m.phasePrecision[int(phase)] = precision.value(phaseName(phase)).toString();
+    m.data = json.value(key("data")).toString();
+    for (const QJsonValue& value : json.value(key("losses")).toArray())
+        m.losses.append(value.toDouble());
     return m;
 }
 

@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 #include <array>
 
@@ -62,6 +63,14 @@ struct RunMetrics {
 
     bool hasOutOfMemory = false;
     OutOfMemoryMoment outOfMemory;
+
+    // Training options as they were carried out (see RunConfig for how they were asked for).
+    QStringList checkpointSegments; // module paths recomputed in backward
+    double recomputeMs = 0; // per measured iteration: wall time of the segments' second forward
+    qint64 plannedPeakBytes = 0; // --checkpoint budget=: the peak the plan predicted; 0 without a plan
+    std::array<QString, PhaseCount> phasePrecision {}; // dtype each phase computed in ("bfloat16"); empty: unknown
+    QString data; // the data set read, as Dataset::description() says it
+    QVector<double> losses; // training: the loss of each measured iteration
 
     QJsonObject toJson() const;
     static RunMetrics fromJson(const QJsonObject& json);

@@ -36,6 +36,11 @@ bool parseOptimizer(const QString& text, OptimizerKind* kind)
     return true;
 }
 
+QString dataReadingName(DataReading reading)
+{
+    return reading == DataReading::Streamed ? QStringLiteral("streamed") : QStringLiteral("in_memory");
+}
+
 QJsonObject RunConfig::toJson() const
 {
     QJsonObject json;
@@ -59,6 +64,17 @@ QJsonObject RunConfig::toJson() const
         json[QStringLiteral("name")] = name;
     if (!quantizedEngine.isEmpty())
         json[QStringLiteral("quantized_engine")] = quantizedEngine;
+    // Written only when set, so runs stored before these options existed read back unchanged.
+    if (!checkpoint.isEmpty())
+        json[QStringLiteral("checkpoint")] = checkpoint;
+    if (!amp.isEmpty())
+        json[QStringLiteral("amp")] = amp;
+    if (!data.isEmpty()) {
+        json[QStringLiteral("data")] = data;
+        json[QStringLiteral("data_reading")] = dataReadingName(dataReading);
+    }
+    if (batch > 0)
+        json[QStringLiteral("batch")] = batch;
     return json;
 }
 
@@ -79,6 +95,13 @@ RunConfig RunConfig::fromJson(const QJsonObject& json)
     config.threads = json.value(QStringLiteral("threads")).toInt(0);
     config.name = json.value(QStringLiteral("name")).toString();
     config.quantizedEngine = json.value(QStringLiteral("quantized_engine")).toString();
+    config.checkpoint = json.value(QStringLiteral("checkpoint")).toString();
+    config.amp = json.value(QStringLiteral("amp")).toString();
+    config.data = json.value(QStringLiteral("data")).toString();
+    config.dataReading = json.value(QStringLiteral("data_reading")).toString() == dataReadingName(DataReading::Streamed)
+        ? DataReading::Streamed
+        : DataReading::InMemory;
+    config.batch = json.value(QStringLiteral("batch")).toInt(0);
     return config;
 }
 

@@ -10,6 +10,8 @@ namespace memoscope {
 
 enum class RunMode { Inference, Train };
 enum class OptimizerKind { Sgd, Adam };
+// How a training data set is read: whole into memory before the first step, or batch by batch from disk.
+enum class DataReading { InMemory, Streamed };
 
 struct RunConfig {
     QString modelPath;
@@ -25,6 +27,12 @@ struct RunConfig {
     int threads = 0; // intra-op threads; 0: LibTorch's default
     QString quantizedEngine; // qnnpack or onednn; empty: the one a model was optimized for, else the faster
     QString name;
+    // Gradient checkpointing in training: empty or "none", "auto", "budget=BYTES", or module paths joined by ','.
+    QString checkpoint;
+    QString amp; // mixed precision in training: empty (float32) or "bf16"
+    QString data; // a data set spec (see profiler/data) whose batches replace random inputs; empty: none
+    DataReading dataReading = DataReading::InMemory;
+    int batch = 0; // samples per batch from `data`; 0: the batch dimension of the first --input, else 32
 
     QJsonObject toJson() const;
     static RunConfig fromJson(const QJsonObject& json);
@@ -34,5 +42,6 @@ QString modeName(RunMode mode);
 QString optimizerName(OptimizerKind kind);
 bool parseMode(const QString& text, RunMode* mode);
 bool parseOptimizer(const QString& text, OptimizerKind* kind);
+QString dataReadingName(DataReading reading);
 
 } // namespace memoscope

@@ -166,6 +166,21 @@ QString runToText(const StoredRun& run, int topLayers, bool allLayers)
     out << "Allocated        " << formatBytes(m.totalAllocatedBytes) << " in " << m.eventCount << " events, "
         << percent(m.attributedFraction) << " attributed to a layer or phase\n";
     out << "Iteration        " << QString::number(m.iterationMsMedian, 'f', 2) << " ms median\n";
+    if (!m.checkpointSegments.isEmpty()) {
+        out << "Checkpointed     " << m.checkpointSegments.join(QStringLiteral(", ")) << " (recompute "
+            << QString::number(m.recomputeMs, 'f', 1) << " ms per iteration)\n";
+        if (m.plannedPeakBytes > 0)
+            out << "  planned peak   " << formatBytes(m.plannedPeakBytes) << ", measured " << formatBytes(m.peakBytes)
+                << "\n";
+    }
+    QStringList precision;
+    for (Phase phase : allPhases())
+        if (!m.phasePrecision[int(phase)].isEmpty())
+            precision << phaseName(phase) + QLatin1Char(' ') + m.phasePrecision[int(phase)];
+    if (!precision.isEmpty())
+        out << "Precision        " << precision.join(QStringLiteral(", ")) << "\n";
+    if (!m.data.isEmpty())
+        out << "Data             " << m.data << "\n";
     out << "Process peak RSS " << formatBytes(m.rssPeakBytes)
         << " (whole worker process, LibTorch included; not the allocator peak)\n";
 

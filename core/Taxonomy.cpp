@@ -38,6 +38,8 @@ QString categoryName(Category category)
         return QStringLiteral("output");
     case Category::Temporary:
         return QStringLiteral("temporary");
+    case Category::Data:
+        return QStringLiteral("data");
     }
     return QStringLiteral("unknown");
 }

@@ -26,8 +26,9 @@ enum class Category : quint8 {
     Input = 4,
     Output = 5,
     Temporary = 6,
+    Data = 7, // a data set the run reads: held whole in memory, or the batches streamed from disk
 };
-constexpr int CategoryCount = 7;
+constexpr int CategoryCount = 8;
 
 QString phaseName(Phase phase);
 QString categoryName(Category category);
@@ -39,8 +40,8 @@ QString categoryLabel(Category category);
 
 constexpr std::array<Category, CategoryCount> allCategories()
 {
-    return { Category::Parameter, Category::Gradient, Category::Activation, Category::OptimizerState,
-        Category::Input, Category::Output, Category::Temporary };
+    return { Category::Parameter, Category::Gradient, Category::Activation, Category::OptimizerState, Category::Input,
+        Category::Output, Category::Temporary, Category::Data };
 }
 
 constexpr std::array<Phase, PhaseCount> allPhases()

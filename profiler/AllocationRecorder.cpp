@@ -61,10 +61,19 @@ namespace {
     }
 
     // The autograd engine wraps each node in "autograd::engine::evaluate_function: <Node>"; people know the node.
-    const char* displayName(const char* name)
+    // A C++ autograd Function's node is named after its template, "torch::autograd::CppNode<ns::(anonymous
+    // namespace)::CheckpointFunction>": the Function's own name, as Python names "CheckpointFunctionBackward".
+    std::string displayName(const char* name)
     {
         static const char prefix[] = "autograd::engine::evaluate_function: ";
-        return std::strncmp(name, prefix, sizeof(prefix) - 1) == 0 ? name + sizeof(prefix) - 1 : name;
+        std::string display = std::strncmp(name, prefix, sizeof(prefix) - 1) == 0 ? name + sizeof(prefix) - 1 : name;
+        static const std::string cppNode = "torch::autograd::CppNode<";
+        if (display.compare(0, cppNode.size(), cppNode) == 0 && display.back() == '>') {
+            display = display.substr(cppNode.size(), display.size() - cppNode.size() - 1);
+            display
+                = display.substr(display.rfind("::") == std::string::npos ? 0 : display.rfind("::") + 2) + "Backward";
+        }
+        return display;
     }
 }
 
@@ -248,7 +257,11 @@ void AllocationRecorder::onOpStart(const char* name, bool backwardFunction, int6
 
     if (sequenceNr >= 0 && (backwardFunction || phase == Phase::Forward || phase == Phase::Loss)) {
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (backwardFunction) {
+        if (backwardFunction && frames.size() > 1) {
+            // A node evaluated inside another node's backward: a checkpointed segment back-propagating through
+            // its recompute. Its nodes were made by that recompute, not by forward, so the work stays with the
+            // outer node's layer (the segment) that this frame inherited.
+        } else if (backwardFunction) {
             // A backward node: work done for it belongs to the forward layer that created it. The engine's
             // wrapper frame (the parent) takes the node's name and layer too, as allocations follow this frame.
             const auto it = m_layerBySequenceNr.find(sequenceNr);

@@ -8,16 +8,27 @@
 
 namespace memoscope {
 
+namespace {
+    // The names users write in input specs (InputSpec::dtypeNames()), and the run reports for each phase.
+    const std::pair<const char*, at::ScalarType> dtypeNames[] = { { "float32", at::kFloat }, { "float64", at::kDouble },
+        { "float16", at::kHalf }, { "bfloat16", at::kBFloat16 }, { "int64", at::kLong }, { "int32", at::kInt },
+        { "int16", at::kShort }, { "int8", at::kChar }, { "uint8", at::kByte }, { "bool", at::kBool } };
+}
+
 at::ScalarType scalarTypeOf(const QString& dtype)
 {
-    static const std::pair<const char*, at::ScalarType> types[] = { { "float32", at::kFloat },
-        { "float64", at::kDouble }, { "float16", at::kHalf }, { "bfloat16", at::kBFloat16 }, { "int64", at::kLong },
-        { "int32", at::kInt }, { "int16", at::kShort }, { "int8", at::kChar }, { "uint8", at::kByte },
-        { "bool", at::kBool } };
-    for (const auto& [name, type] : types)
+    for (const auto& [name, type] : dtypeNames)
         if (dtype == QLatin1String(name))
             return type;
     return at::kFloat;
+}
+
+QString dtypeName(at::ScalarType type)
+{
+    for (const auto& [name, known] : dtypeNames)
+        if (known == type)
+            return QString::fromLatin1(name);
+    return QString::fromLatin1(c10::toString(type));
 }
 
 namespace {

@@ -36,6 +36,7 @@ private:
 };
 
 at::ScalarType scalarTypeOf(const QString& dtype);
+QString dtypeName(at::ScalarType type); // "float32", "bfloat16": as input specs write them
 
 // From one input spec: the shape of one sample (the shape without its batch dimension) and the batch size;
 // empty and 0 for a tensor file or a spec that does not parse.

@@ -1,11 +1,14 @@
 #include "Profiler.h"
 
 #include "AllocationRecorder.h"
+#include "CheckpointChoice.h"
 #include "ProfileError.h"
-#include "TorchWarnings.h"
 #include "StepRunner.h"
+#include "TorchWarnings.h"
+#include "TrainingData.h"
 #include "core/Analysis.h"
 #include "core/Store.h"
+#include "transform/Checkpointing.h"
 #include "transform/QuantizedEngine.h"
 
 #include <torch/csrc/jit/runtime/graph_executor.h>
@@ -69,12 +72,41 @@ namespace {
             throw ProfileError(ExitBadInput, QStringLiteral("--memory-limit must be a positive number of bytes"));
         if (!config.labels.isEmpty() && config.mode != RunMode::Train)
             throw ProfileError(ExitBadInput, QStringLiteral("--labels only make sense with --mode train"));
+        const bool checkpointing = !config.checkpoint.isEmpty() && config.checkpoint != QLatin1String("none");
+        if (checkpointing && config.mode != RunMode::Train)
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("--checkpoint only makes sense with --mode train: without a backward pass nothing is "
+                               "kept for it"));
+        if (!config.data.isEmpty() && !config.labels.isEmpty())
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("--labels and --data do not go together: a labelled data set brings its own labels"));
+        if (config.amp == QLatin1String("fp16"))
+            throw ProfileError(ExitBadInput,
+                QStringLiteral(
+                    "--amp fp16 is not offered: this CPU build of LibTorch has no float16 kernels for "
+                    "matmul, convolution or LayerNorm, so nothing would compute in float16; use --amp bf16"));
+        if (!config.amp.isEmpty() && config.amp != QLatin1String("bf16"))
+            throw ProfileError(ExitBadInput, QStringLiteral("--amp must be bf16, not '%1'").arg(config.amp));
+        if (config.data.isEmpty() && config.batch > 0)
+            throw ProfileError(ExitBadInput, QStringLiteral("--batch is the batch size of --data; give --data too"));
+    }
+
+    // With --data: the model's per-sample shape and the batch size from the first --input when one is given.
+    std::unique_ptr<TrainingData> openData(const RunConfig& config)
+    {
+        if (config.data.isEmpty())
+            return nullptr;
+        const QString first = config.inputs.value(0);
+        const int64_t fromInput = first.isEmpty() ? 0 : batchSizeOf(first);
+        const int64_t batch = config.batch > 0 ? config.batch : (fromInput > 0 ? fromInput : 32);
+        return std::make_unique<TrainingData>(
+            config.data, config.dataReading, first.isEmpty() ? std::vector<int64_t>() : sampleShapeOf(first), batch);
     }
 
     // What exists before the first measured iteration: the model's parameters and buffers, the optimizer
     // state made during warm-up, and tensors read from input files.
     void recordSetup(AllocationRecorder& recorder, const TorchModel& model, const StepRunner& runner,
-        const InputFactory& inputs)
+        const InputFactory* inputs, const TrainingData* data)
     {
         std::unordered_set<void*> seen;
         auto add = [&](const at::Tensor& tensor, Category category, qint32 layer) {
@@ -85,8 +117,12 @@ namespace {
             add(owned.tensor, Category::Parameter, owned.layerId);
         for (const OwnedTensor& owned : runner.optimizerState())
             add(owned.tensor, Category::OptimizerState, owned.layerId);
-        for (const at::Tensor& tensor : inputs.fileTensors())
-            add(tensor, Category::Input, -1);
+        if (inputs)
+            for (const at::Tensor& tensor : inputs->fileTensors())
+                add(tensor, Category::Input, -1);
+        if (data)
+            for (const at::Tensor& tensor : data->heldTensors())
+                add(tensor, Category::Data, -1);
         // Memory the loaded model holds outside its tensors (weights a quantized engine repacked, constants of
         // its code): part of what the run needs, owned by no layer we can name.
         recorder.addRemainingLiveBlocks(Category::Parameter, -1);
@@ -94,10 +130,12 @@ namespace {
 
     class Session {
     public:
-        Session(const RunConfig& config, Store& store, const ProgressCallback& progress)
+        Session(const RunConfig& config, Store& store, const ProgressCallback& progress,
+            const CheckpointBudgetPlan* budgetPlan)
             : m_config(config)
             , m_store(store)
             , m_progress(progress)
+            , m_budgetPlan(budgetPlan)
         {
         }
 
@@ -123,6 +161,7 @@ namespace {
         const RunConfig& m_config;
         Store& m_store;
         const ProgressCallback& m_progress;
+        const CheckpointBudgetPlan* m_budgetPlan; // null unless --checkpoint budget= was planned
         AllocationRecorder& m_recorder = AllocationRecorder::instance();
         bool m_recording = false;
         qint64 m_runId = -1;
@@ -144,12 +183,27 @@ namespace {
         // layer each backward allocation belongs to. Without them TorchScript runs op by op, as eager PyTorch.
         torch::jit::setGraphExecutorOptimize(false);
 
-        InputFactory inputs(m_config.inputs, m_config.labels);
+        // With --data the inputs come from the data set; --input then only gives their shape, if anything.
+        std::optional<InputFactory> inputs;
+        if (m_config.data.isEmpty())
+            inputs.emplace(m_config.inputs, m_config.labels);
+        const std::unique_ptr<TrainingData> data = openData(m_config);
         // Packed quantized weights are repacked for the current engine as a model loads: choose it first.
         const bool askedForEngine = !m_config.quantizedEngine.isEmpty() && m_config.quantizedEngine != QLatin1String("auto");
         chooseQuantizedEngine(m_config.quantizedEngine);
         TorchModel model = TorchModel::load(m_config.modelPath, !askedForEngine);
         m_metrics.quantizedEngine = currentQuantizedEngine();
+        // Before the model first runs: code the interpreter has compiled would keep calling the old forwards.
+        if (m_config.mode == RunMode::Train) {
+            const std::vector<std::string> segments
+                = m_budgetPlan ? m_budgetPlan->segments : checkpointSegments(m_config.checkpoint, model.module);
+            for (const std::string& segment : applyCheckpointing(model.module, segments).changed)
+                m_metrics.checkpointSegments << QString::fromStdString(segment);
+            if (m_budgetPlan)
+                m_metrics.plannedPeakBytes = m_budgetPlan->plannedPeakBytes;
+        }
+        if (data)
+            m_metrics.data = data->description();
         m_runId = m_store.beginRun(m_store.recordModel(model.info), m_config);
         outcome.runId = m_runId;
         report(ProfileProgress::Stage::Started, 0, 0);
@@ -158,7 +212,7 @@ namespace {
         m_metrics.libtorchVersion = libtorchVersion();
         m_metrics.traced = m_config.trace;
         try {
-            StepRunner runner(model, inputs, m_config);
+            StepRunner runner(model, inputs ? &*inputs : nullptr, data.get(), m_config);
             const qint32 lossLayer = runner.training()
                 ? model.layers.addPseudo(QStringLiteral("<loss>"),
                     m_config.labels.isEmpty() ? QStringLiteral("mean") : QStringLiteral("cross_entropy"))
@@ -170,8 +224,10 @@ namespace {
                 if (measured && m_config.trace && !m_recording) {
                     m_recorder.begin(&model.layers, lossLayer);
                     m_recording = true;
-                    recordSetup(m_recorder, model, runner, inputs);
+                    recordSetup(m_recorder, model, runner, inputs ? &*inputs : nullptr, data.get());
                 }
+                if (i == m_config.warmup)
+                    resetCheckpointStats();
                 if (measured)
                     report(ProfileProgress::Stage::Measuring, i - m_config.warmup + 1, m_config.iterations);
                 else
@@ -182,6 +238,9 @@ namespace {
                 if (measured)
                     m_metrics.iterationMs << double(timer.nsecsElapsed()) / 1e6;
             }
+            m_metrics.recomputeMs = double(checkpointStats().recomputeNs) / 1e6 / m_config.iterations;
+            m_metrics.phasePrecision = runner.phasePrecision();
+            m_metrics.losses = runner.losses().mid(m_config.warmup);
             m_recorder.setMemoryLimit(0);
             report(ProfileProgress::Stage::Saving, 0, 0);
             store(RunStatus::Complete, QString(), takeTrace(model));
@@ -220,7 +279,12 @@ ProfileOutcome profileModel(const RunConfig& config, Store& store, const Progres
 {
     showEachTorchWarningOnce();
     try {
-        return Session(config, store, progress).run();
+        std::optional<CheckpointBudgetPlan> plan;
+        if (isCheckpointBudget(config.checkpoint)) {
+            validate(config);
+            plan = planCheckpointBudget(config); // measured runs of its own, before this run is stored
+        }
+        return Session(config, store, progress, plan ? &*plan : nullptr).run();
     } catch (const ProfileError& error) {
         return ProfileOutcome { error.code(), -1, error.message() };
     }

@@ -3,6 +3,7 @@
 #include "AllocationRecorder.h"
 #include "ProfileError.h"
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 namespace memoscope {
@@ -24,6 +25,51 @@ void collectTensors(const torch::jit::IValue& value, std::vector<at::Tensor>* te
 }
 
 namespace {
+    // What torch.autocast("cpu", dtype=torch.bfloat16) does on entry and exit. Leaving the outermost region
+    // drops autocast's cache of low-precision weight copies: kept, the next step would compute with copies of
+    // weights the optimizer has changed since.
+    class Bf16Autocast {
+    public:
+        explicit Bf16Autocast(bool enabled)
+            : m_enabled(enabled)
+            , m_wasEnabled(at::autocast::is_cpu_enabled())
+            , m_previousType(at::autocast::get_autocast_cpu_dtype())
+        {
+            if (!m_enabled)
+                return;
+            at::autocast::set_cpu_enabled(true);
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::increment_nesting();
+        }
+        ~Bf16Autocast()
+        {
+            if (!m_enabled)
+                return;
+            if (at::autocast::decrement_nesting() == 0)
+                at::autocast::clear_cache();
+            at::autocast::set_cpu_enabled(m_wasEnabled);
+            at::autocast::set_autocast_cpu_dtype(m_previousType);
+        }
+        Bf16Autocast(const Bf16Autocast&) = delete;
+        Bf16Autocast& operator=(const Bf16Autocast&) = delete;
+
+    private:
+        bool m_enabled;
+        bool m_wasEnabled;
+        at::ScalarType m_previousType;
+    };
+
+    // The first floating-point tensor of a model's output: what the loss is computed from.
+    at::Tensor firstFloatingTensor(const torch::jit::IValue& output)
+    {
+        std::vector<at::Tensor> tensors;
+        collectTensors(output, &tensors);
+        for (const at::Tensor& tensor : tensors)
+            if (tensor.is_floating_point())
+                return tensor;
+        return {};
+    }
+
     std::vector<std::pair<void*, qint32>> storagesOf(const std::vector<OwnedTensor>& tensors)
     {
         std::vector<std::pair<void*, qint32>> storages;
@@ -34,9 +80,10 @@ namespace {
     }
 }
 
-StepRunner::StepRunner(TorchModel& model, const InputFactory& inputs, const RunConfig& config)
+StepRunner::StepRunner(TorchModel& model, const InputFactory* inputs, TrainingData* data, const RunConfig& config)
     : m_model(model)
     , m_inputs(inputs)
+    , m_data(data)
     , m_config(config)
 {
     m_model.module.train(training());
@@ -76,6 +123,8 @@ std::vector<OwnedTensor> StepRunner::optimizerState() const
     return state;
 }
 
+QString StepRunner::describeInputs() const { return m_data ? m_data->description() : m_inputs->describe(); }
+
 at::Tensor StepRunner::lossOf(const torch::jit::IValue& output, const at::Tensor& labels) const
 {
     std::vector<at::Tensor> tensors;
@@ -83,7 +132,9 @@ at::Tensor StepRunner::lossOf(const torch::jit::IValue& output, const at::Tensor
     if (tensors.empty() || !tensors.front().is_floating_point())
         throw ProfileError(ExitBadInput,
             QStringLiteral("the model's output has no floating-point tensor to compute a training loss from"));
-    const at::Tensor& logits = tensors.front();
+    // In float32 whatever precision forward ran in, as under autocast: a bfloat16 loss loses the small
+    // differences its gradient is made of.
+    const at::Tensor logits = tensors.front().to(at::kFloat);
     if (!labels.defined())
         return logits.mean();
     // Logits [N, C] with labels [N], or [N, T, C] with [N, T] (a language model): flatten all but the classes.
@@ -117,7 +168,7 @@ void StepRunner::runIteration(int iteration, AllocationRecorder* recorder)
             throw ProfileError(ExitBadInput,
                 QStringLiteral("the model's first forward pass failed with inputs %1: %2. Check that there is one "
                                "--input per model input, with the shape and type the model expects")
-                    .arg(m_inputs.describe(), reason));
+                    .arg(describeInputs(), reason));
         if (!m_stepSucceeded)
             throw ProfileError(ExitBadInput,
                 QStringLiteral("the first %1 step failed: %2").arg(phaseName(m_phase), reason));
@@ -138,18 +189,41 @@ void StepRunner::step(int iteration, AllocationRecorder* recorder)
     // Everything this iteration makes is released when this scope ends, as a training loop would.
     {
         enter(Phase::Input);
-        std::vector<torch::jit::IValue> inputs = m_inputs.makeInputs();
-        const at::Tensor labels = training() ? m_inputs.makeLabels() : at::Tensor();
+        std::vector<torch::jit::IValue> inputs;
+        at::Tensor labels;
+        if (m_data) {
+            DataBatch batch = m_data->next();
+            if (recorder) {
+                // The batch read is the data set's memory, not an input the tool made up.
+                std::vector<std::pair<void*, qint32>> storages { { storageAddress(batch.inputs), -1 } };
+                if (batch.labels.defined())
+                    storages.emplace_back(storageAddress(batch.labels), -1);
+                recorder->classifyLive(storages, Category::Data);
+            }
+            inputs.emplace_back(std::move(batch.inputs));
+            if (training())
+                labels = batch.labels;
+        } else {
+            inputs = m_inputs->makeInputs();
+            if (training())
+                labels = m_inputs->makeLabels();
+        }
 
         enter(Phase::Forward);
         // The inputs stay referenced here during the step, as a Python training loop holds its batch.
         torch::jit::IValue output;
+        const bool bf16 = m_config.amp == QLatin1String("bf16");
         if (training()) {
+            const Bf16Autocast autocast(bf16);
             output = m_model.module.forward(inputs);
         } else {
             torch::NoGradGuard noGrad;
+            const Bf16Autocast autocast(bf16);
             output = m_model.module.forward(inputs);
         }
+        const at::Tensor computed = firstFloatingTensor(output);
+        if (computed.defined())
+            m_precision[int(Phase::Forward)] = dtypeName(computed.scalar_type());
         if (recorder) {
             std::vector<at::Tensor> outputs;
             collectTensors(output, &outputs);
@@ -162,6 +236,7 @@ void StepRunner::step(int iteration, AllocationRecorder* recorder)
         if (training()) {
             enter(Phase::Loss);
             at::Tensor loss = lossOf(output, labels);
+            m_precision[int(Phase::Loss)] = dtypeName(loss.scalar_type());
             if (recorder)
                 recorder->classifyLive({ { storageAddress(loss), -1 } }, Category::Output);
 
@@ -169,6 +244,10 @@ void StepRunner::step(int iteration, AllocationRecorder* recorder)
             if (recorder)
                 recorder->markKeptForBackward();
             loss.backward();
+            m_losses << loss.item<double>();
+            // Autograd computes each op's gradient in the type its forward ran in: what forward's output was.
+            if (computed.defined())
+                m_precision[int(Phase::Backward)] = dtypeName(computed.scalar_type());
             if (recorder) {
                 std::vector<OwnedTensor> gradients;
                 for (const OwnedTensor& owned : m_model.parameters)
@@ -179,6 +258,7 @@ void StepRunner::step(int iteration, AllocationRecorder* recorder)
 
             enter(Phase::Optimizer);
             m_optimizer->step();
+            m_precision[int(Phase::Optimizer)] = dtypeName(m_model.parameters.front().tensor.scalar_type());
             if (recorder)
                 recorder->classifyLive(storagesOf(optimizerState()), Category::OptimizerState);
             // zero_grad(set_to_none=True): gradients are freed now and made afresh by the next backward.

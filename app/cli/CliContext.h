@@ -55,5 +55,6 @@ int runReportCommand(const CliContext& cli, const QStringList& arguments);
 int runExportCommand(const CliContext& cli, const QStringList& arguments);
 int runAdviseCommand(const CliContext& cli, const QStringList& arguments);
 int runCompareCommand(const CliContext& cli, const QStringList& arguments);
+int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments);
 
 } // namespace memoscope

@@ -49,6 +49,26 @@ namespace {
             QStringLiteral("Quantized engine: qnnpack, onednn or auto (default: the one the model was optimized for, "
                            "else the faster here)."),
             QStringLiteral("NAME"), QStringLiteral("auto") };
+        QCommandLineOption checkpoint { QStringLiteral("checkpoint"),
+            QStringLiteral("Training: recompute segments in backward instead of keeping their activations: auto "
+                           "(about sqrt(n) of the top-level blocks), none, MODULE[,MODULE...], or budget=BYTES (the "
+                           "least recomputation that fits, planned from measured runs)."),
+            QStringLiteral("CHOICE") };
+        QCommandLineOption amp { QStringLiteral("amp"),
+            QStringLiteral("Mixed precision: bf16 (forward and backward under autocast, float32 weights, loss and "
+                           "optimizer step)."),
+            QStringLiteral("TYPE") };
+        QCommandLineOption data { QStringLiteral("data"),
+            QStringLiteral("Read batches from a data set instead of random inputs: demo-digits, a .csv file, an image "
+                           "folder or a torch.save file."),
+            QStringLiteral("DATA") };
+        QCommandLineOption stream { QStringLiteral("stream"),
+            QStringLiteral("With --data: read batch by batch from disk, preprocessing on the fly.") };
+        QCommandLineOption inMemory { QStringLiteral("in-memory"),
+            QStringLiteral("With --data: read the whole set into memory first (the default).") };
+        QCommandLineOption batch { QStringLiteral("batch"),
+            QStringLiteral("With --data: samples per batch (default: the batch dimension of --input, else 32)."),
+            QStringLiteral("N") };
         QCommandLineOption progress { QStringLiteral("progress"),
             QStringLiteral("Print progress as JSON lines on stderr (used by the GUI's worker).") };
     };
@@ -67,9 +87,9 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
     parser.setApplicationDescription(QStringLiteral("Profile a TorchScript model layer by layer and store the run."));
     parser.addPositionalArgument(QStringLiteral("MODEL.pt"), QStringLiteral("A TorchScript model file."));
     ProfileOptions o;
-    parser.addOptions({ o.input, o.labels, o.mode, o.optimizer, o.learningRate, o.iterations, o.warmup,
-        o.memoryLimit, o.noTrace, o.threads, o.name, o.engine, o.progress, CliContext::databaseOption(),
-        CliContext::jsonOption() });
+    parser.addOptions({ o.input, o.labels, o.mode, o.optimizer, o.learningRate, o.iterations, o.warmup, o.memoryLimit,
+        o.noTrace, o.threads, o.name, o.engine, o.checkpoint, o.amp, o.data, o.stream, o.inMemory, o.batch, o.progress,
+        CliContext::databaseOption(), CliContext::jsonOption() });
     int exitCode = ExitOk;
     if (!cli.parse(parser, arguments, &exitCode))
         return exitCode;
@@ -105,12 +125,36 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
             QStringLiteral("--memory-limit must be a size in bytes such as 1073741824, 512M or 2G, not '%1'")
                 .arg(parser.value(o.memoryLimit)));
 
+    config.checkpoint = parser.value(o.checkpoint);
+    config.amp = parser.value(o.amp);
+    config.data = parser.value(o.data);
+    if (parser.isSet(o.stream) && parser.isSet(o.inMemory))
+        return cli.fail(ExitBadInput, QStringLiteral("--stream and --in-memory exclude each other; give one"));
+    if ((parser.isSet(o.stream) || parser.isSet(o.inMemory)) && config.data.isEmpty())
+        return cli.fail(
+            ExitBadInput, QStringLiteral("--stream and --in-memory say how to read --data; give --data too"));
+    config.dataReading = parser.isSet(o.stream) ? DataReading::Streamed : DataReading::InMemory;
+    if (parser.isSet(o.batch) && !parseCount(parser.value(o.batch), 1, &config.batch))
+        return cli.fail(ExitBadInput, QStringLiteral("--batch must be a whole number of at least 1"));
+    if (config.inputs.isEmpty() && config.data.isEmpty())
+        return cli.fail(ExitBadInput,
+            QStringLiteral("no --input given: pass one --input SHAPE[:DTYPE][:LOW..HIGH] (or a tensor file) per model "
+                           "input, e.g. --input 8x3x224x224, or read batches from a data set with --data"));
+
     std::unique_ptr<Store> store = cli.openStore(parser);
     const bool json = parser.isSet(CliContext::jsonOption());
     const ProfileOutcome outcome = profileModel(config, *store, parser.isSet(o.progress) ? printProfileProgress : ProgressCallback {});
 
     if (outcome.runId >= 0) {
         const std::optional<StoredRun> run = store->load(outcome.runId, /*withEvents=*/false);
+        // Not an error: the run is what was asked for, but the user should not read it as checkpointed.
+        if (run && config.checkpoint != QLatin1String("none") && !config.checkpoint.isEmpty()
+            && run->metrics.checkpointSegments.isEmpty() && outcome.exitCode == ExitOk)
+            cli.note(config.checkpoint == QLatin1String("auto")
+                    ? QStringLiteral("note: --checkpoint auto found no block of several layers to checkpoint (one "
+                                     "layer keeps its input for backward anyway); nothing was checkpointed")
+                    : QStringLiteral("note: the run fits %1 without checkpointing; nothing was checkpointed")
+                          .arg(config.checkpoint));
         if (run && json)
             cli.printJson(runToJson(*run));
         else if (run && outcome.exitCode == ExitOk)

@@ -26,6 +26,8 @@ const char* const usage = "usage: memoscope-cli COMMAND [OPTIONS]\n"
                           "                                        a run's data, or the model it optimized\n"
                           "  advise RUN_ID [--budget BYTES [--apply]] what to do about a run's memory; a plan for a budget\n"
                           "  compare RUN_ID RUN_ID [...]           runs side by side, per-layer differences\n"
+                          "  sweep-batch MODEL.pt --input SPEC --batches 1,2,4,8 [--budget BYTES]\n"
+                          "                                        peak per batch size, and the largest that fits\n"
                           "\n"
                           "Run `memoscope-cli COMMAND --help` for a command's options.\n";
 
@@ -68,6 +70,7 @@ int main(int argc, char** argv)
         { QStringLiteral("export"), memoscope::runExportCommand },
         { QStringLiteral("advise"), memoscope::runAdviseCommand },
         { QStringLiteral("compare"), memoscope::runCompareCommand },
+        { QStringLiteral("sweep-batch"), memoscope::runSweepBatchCommand },
     };
     const QString name = arguments.takeFirst();
     const auto command = commands.find(name);

@@ -322,10 +322,18 @@ void Advisor::addDataLevers(QVector<Recommendation>* list) const
     Plan plan;
     plan.streamData = true;
     Recommendation r
-        = recommend(Lever::StreamData, QStringLiteral("streaming data"), QStringLiteral("--data DATA --stream"), plan);
+        = recommend(Lever::StreamData, QStringLiteral("streaming data"), plan.runOptions(config()).join(QLatin1Char(' ')), plan);
     const qint64 input = m_simulator.largestInputLive();
     const qint64 oneBatch = m_simulator.batchInputBytes();
-    if (oneBatch > 0 && input > oneBatch)
+    const qint64 data = m_simulator.largestDataLive();
+    if (data > 0 && config().dataReading == DataReading::InMemory)
+        r.reason = QStringLiteral("The run holds its whole data set, %1 (%2 of the peak): streaming it in batches "
+                                  "saves about %3")
+                       .arg(formatBytes(data), percentOf(m_atPeak.byCategory[int(Category::Data)], peak),
+                           formatBytes(r.predictedSavingBytes));
+    else if (data > 0)
+        r.reason = QStringLiteral("The data set is already streamed: %1 held at most").arg(formatBytes(data));
+    else if (oneBatch > 0 && input > oneBatch)
         r.reason = QStringLiteral("The run holds %1 of input, %2 batches: streaming keeps one, saving about %3")
                        .arg(formatBytes(input))
                        .arg(double(input) / double(oneBatch), 0, 'f', 1)

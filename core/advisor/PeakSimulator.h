@@ -46,6 +46,7 @@ public:
     // Bytes of one batch of inputs, from the specs; 0 when an input is a file.
     qint64 batchInputBytes() const { return m_batchInputBytes; }
     qint64 largestInputLive() const { return m_largestInputLive; }
+    qint64 largestDataLive() const { return m_largestDataLive; } // the data set the run held (Category::Data)
     // Activation bytes a top-level layer keeps in one forward pass, and those it would keep at its boundary
     // (its output) if checkpointed.
     qint64 keptActivationBytes(qint32 topLevelLayer) const { return m_keptActivations.value(topLevelLayer); }
@@ -62,6 +63,7 @@ private:
         double optimizerStep = 1; // the step's temporaries: Adam's are parameter-sized, SGD updates in place
         double batch = 1;
         double input = 1;
+        double data = 1; // a data set held whole: streaming keeps one batch of it
         double meanParameter = 1; // for the optimizer step's temporaries, which no layer owns
     };
     Factors factorsOf(const Plan& plan) const;
@@ -81,6 +83,8 @@ private:
     int m_batchSize = 0;
     qint64 m_batchInputBytes = 0;
     qint64 m_largestInputLive = 0;
+    qint64 m_largestDataLive = 0;
+    qint64 m_dataBatchBytes = 0; // the most of the data set's batches alive at once during the steps
 };
 
 } // namespace memoscope

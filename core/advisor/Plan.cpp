@@ -42,13 +42,15 @@ QStringList Plan::runOptions(const RunConfig& config) const
     QStringList options;
     if (switchToSgd)
         options << QStringLiteral("--optimizer sgd");
-    if (batchSize > 0)
+    if (batchSize > 0 && !config.data.isEmpty())
+        options << QStringLiteral("--batch %1").arg(batchSize); // batches of the data set
+    else if (batchSize > 0)
         for (const QString& spec : inputsWithBatch(config, batchSize))
             options << spec;
     if (!checkpointLayers.isEmpty())
         options << QStringLiteral("--checkpoint ") + checkpointLayers.join(QLatin1Char(','));
     if (streamData)
-        options << QStringLiteral("--data DATA --stream");
+        options << QStringLiteral("--data %1 --stream").arg(config.data.isEmpty() ? QStringLiteral("DATA") : config.data);
     return options;
 }
 
@@ -68,6 +70,8 @@ Plan Plan::withoutRunOptions() const
 
 int batchSizeOf(const RunConfig& config)
 {
+    if (!config.data.isEmpty() && config.batch > 0)
+        return config.batch; // batches of a data set (--data --batch N)
     QString error;
     const std::optional<InputSpec> spec = InputSpec::parse(config.inputs.value(0), &error);
     if (!spec || spec->source != InputSpec::Source::Random || spec->shape.isEmpty())

@@ -52,7 +52,7 @@ std::unique_ptr<Dataset> Dataset::open(const QString& spec, const DatasetOptions
     return std::make_unique<TensorFileDataset>(spec, options);
 }
 
-QString Dataset::description() const
+QString Dataset::contents() const
 {
     QString text = QStringLiteral("%1: %2 %3 samples, %4")
                        .arg(name())
@@ -60,8 +60,12 @@ QString Dataset::description() const
                        .arg(labelled() ? QStringLiteral("labelled") : QStringLiteral("unlabelled"), sampleSummary());
     if (labelled())
         text += QStringLiteral(", %1 classes").arg(classCount());
-    text += streamed() ? QStringLiteral(", streamed from disk") : QStringLiteral(", in memory");
     return text;
+}
+
+QString Dataset::description() const
+{
+    return contents() + (streamed() ? QStringLiteral(", streamed from disk") : QStringLiteral(", in memory"));
 }
 
 std::unique_ptr<Dataset> subset(std::shared_ptr<Dataset> base, qint64 first, qint64 count)

@@ -48,7 +48,9 @@ public:
     virtual qint64 residentBytes() const = 0; // bytes held in memory now (samples, labels, row index)
     virtual QString sampleSummary() const = 0; // "64 features", "RGB images at 224x224"
 
-    // "digits.csv: 1797 labelled samples, 64 features, 10 classes, in memory"
+    // "digits.csv: 1797 labelled samples, 64 features, 10 classes"
+    QString contents() const;
+    // contents() and how it is read: "..., 10 classes, in memory"
     QString description() const;
 };
 

@@ -53,19 +53,28 @@ namespace {
     }
 }
 
-void wrapForwardWithCasts(torch::jit::Module& module, c10::ScalarType inputs, c10::ScalarType outputs)
+std::string parameterListSource(const c10::FunctionSchema& schema, const std::string& where)
 {
-    const std::string inner = "_memoscope_uncast_forward";
-    const c10::FunctionSchema schema = module.get_method("forward").function().getSchema();
-    renameMethod(module, "forward", inner);
-
     std::string parameters = "self";
-    std::string arguments;
     for (size_t i = 1; i < schema.arguments().size(); ++i) {
         const c10::Argument& argument = schema.arguments()[i];
         parameters += ", " + argument.name() + ": " + argument.type()->annotation_str();
         if (argument.default_value())
-            parameters += " = " + defaultValue(*argument.default_value(), module.type()->repr_str() + ".forward");
+            parameters += " = " + defaultValue(*argument.default_value(), where);
+    }
+    return parameters;
+}
+
+void wrapForwardWithCasts(torch::jit::Module& module, c10::ScalarType inputs, c10::ScalarType outputs)
+{
+    const std::string inner = "_memoscope_uncast_forward";
+    const c10::FunctionSchema schema = module.get_method("forward").function().getSchema();
+    const std::string parameters = parameterListSource(schema, module.type()->repr_str() + ".forward");
+    renameMethod(module, "forward", inner);
+
+    std::string arguments;
+    for (size_t i = 1; i < schema.arguments().size(); ++i) {
+        const c10::Argument& argument = schema.arguments()[i];
         if (!arguments.empty())
             arguments += ", ";
         arguments += argument.type()->kind() == c10::TypeKind::TensorType ? castExpression(argument.name(), inputs)

@@ -36,6 +36,32 @@ private Q_SLOTS:
             << QStringList { "profile", mlp, "--input", "8x65" }
             << "the model's first forward pass failed with inputs 8x65:float32: RuntimeError: mat1 and mat2 shapes cannot be "
                "multiplied (8x65 and 64x128)";
+        const QString resnet = fixture(QStringLiteral("resnet18"));
+        const QStringList train { "--input", "2x3x32x32", "--mode", "train" };
+        QTest::newRow("checkpoint names no module")
+            << QStringList { "profile", resnet } + train + QStringList { "--checkpoint", "layer9" }
+            << "--checkpoint layer9 names no module of this model";
+        QTest::newRow("checkpoint across an int") << QStringList {
+            "profile", fixture("checkpoint_blocks"), "--input", "8x32", "--mode", "train", "--checkpoint", "repeat"
+        } << "--checkpoint repeat cannot be checkpointed: its forward takes `times` of type int";
+        QTest::newRow("budget below the parameters")
+            << QStringList { "profile", resnet } + train + QStringList { "--checkpoint", "budget=10M" }
+            << "--checkpoint budget=10M is below what the model's parameters alone need (44.6 MiB)";
+        QTest::newRow("malformed budget")
+            << QStringList { "profile", resnet } + train + QStringList { "--checkpoint", "budget=lots" }
+            << "--checkpoint budget= needs a size in bytes";
+        QTest::newRow("checkpoint in inference") << QStringList { "profile", mlp, "--input", "8x64", "--checkpoint",
+            "auto" } << "--checkpoint only makes sense with --mode train";
+        QTest::newRow("amp fp16") << QStringList { "profile", mlp, "--input", "8x64", "--mode", "train", "--amp",
+            "fp16" } << "--amp fp16 is not offered: this CPU build of LibTorch has no float16 kernels";
+        QTest::newRow("stream without data") << QStringList { "profile", mlp, "--input", "8x64", "--stream" }
+                                             << "--stream and --in-memory say how to read --data";
+        QTest::newRow("missing data") << QStringList { "profile", mlp, "--mode", "train", "--data", "/nonexistent.csv" }
+                                      << "data set /nonexistent.csv does not exist";
+        QTest::newRow("sweep of one batch size") << QStringList { "sweep-batch", mlp, "--input", "8x64", "--batches",
+            "4,4" } << "--batches needs at least two different batch sizes";
+        QTest::newRow("sweep without a batch dimension") << QStringList { "sweep-batch", mlp, "--input", "8x64",
+            "--batches", "x" } << "--batches must list whole numbers";
         QTest::newRow("missing run") << QStringList { "show", "4242" } << "there is no run 4242";
         QTest::newRow("unknown command") << QStringList { "profiel" } << "unknown command 'profiel'";
     }

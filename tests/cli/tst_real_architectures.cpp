@@ -47,7 +47,8 @@ private Q_SLOTS:
         QVERIFY(run.value(QStringLiteral("peak_bytes")).toDouble() > run.value(QStringLiteral("param_bytes")).toDouble());
         QVERIFY(!run.value(QStringLiteral("peak_phase")).toString().isEmpty());
         const QJsonObject atPeak = run.value(QStringLiteral("categories_at_peak")).toObject();
-        QCOMPARE(atPeak.size(), 7);
+        QCOMPARE(atPeak.size(), 8); // every category, data included
+        QCOMPARE(atPeak.value(QStringLiteral("data")).toDouble(), 0.0); // random inputs are input, not data
         // The model's tensors, and the few KiB a loaded model keeps outside them.
         const double parameters = atPeak.value(QStringLiteral("parameter")).toDouble();
         const double paramBytes = run.value(QStringLiteral("param_bytes")).toDouble();

@@ -31,6 +31,11 @@ RunConfig someConfig()
     config.optimizer = OptimizerKind::Adam;
     config.iterations = 4;
     config.memoryLimitBytes = 1 << 20;
+    config.checkpoint = QStringLiteral("budget=512M");
+    config.amp = QStringLiteral("bf16");
+    config.data = QStringLiteral("demo-digits");
+    config.dataReading = DataReading::Streamed;
+    config.batch = 64;
     return config;
 }
 
@@ -56,7 +61,7 @@ RunTrace someTrace(int events)
     for (int i = 0; i < events; ++i) {
         const bool free = i % 2 == 1;
         trace.events.push_back(Event { i * 10, free ? -64 : 64, i / 2, i % 2, 1, Phase::Forward,
-            free ? Category::Temporary : Category::Temporary });
+            i % 4 < 2 ? Category::Temporary : Category::Data });
     }
     return trace;
 }
@@ -97,6 +102,14 @@ private Q_SLOTS:
         metrics.iterationMs = { 1.5, 2.5, 3.5 };
         metrics.iterationMsMedian = 2.5;
         metrics.eventCount = 1000;
+        metrics.categoriesAtPeak[int(Category::Data)] = 9;
+        metrics.checkpointSegments = { QStringLiteral("layer1"), QStringLiteral("layer2") };
+        metrics.recomputeMs = 12.5;
+        metrics.plannedPeakBytes = 60;
+        metrics.phasePrecision[int(Phase::Forward)] = QStringLiteral("bfloat16");
+        metrics.phasePrecision[int(Phase::Optimizer)] = QStringLiteral("float32");
+        metrics.data = QStringLiteral("digits.csv: 1797 labelled samples");
+        metrics.losses = { 2.5, 2.25 };
         store.finishRun(runId, RunStatus::Complete, QString(), metrics);
 
         const std::optional<StoredRun> loaded = store.load(runId, true);
@@ -108,6 +121,14 @@ private Q_SLOTS:
         QCOMPARE(loaded->metrics.peakPhase, Phase::Backward);
         QCOMPARE(loaded->metrics.categoriesAtPeak[int(Category::Gradient)], qint64(5));
         QCOMPARE(loaded->metrics.iterationMs, QVector<double>({ 1.5, 2.5, 3.5 }));
+        QCOMPARE(loaded->summary.config.dataReading, DataReading::Streamed);
+        QCOMPARE(loaded->metrics.categoriesAtPeak[int(Category::Data)], qint64(9));
+        QCOMPARE(loaded->metrics.checkpointSegments, metrics.checkpointSegments);
+        QCOMPARE(loaded->metrics.recomputeMs, 12.5);
+        QCOMPARE(loaded->metrics.plannedPeakBytes, qint64(60));
+        QCOMPARE(loaded->metrics.phasePrecision, metrics.phasePrecision);
+        QCOMPARE(loaded->metrics.data, metrics.data);
+        QCOMPARE(loaded->metrics.losses, metrics.losses);
         QCOMPARE(loaded->trace.layers.size(), 2);
         QCOMPARE(loaded->trace.layers[0].path, QStringLiteral(""));
         QCOMPARE(loaded->trace.layers[0].forwardNs, qint64(77));
@@ -163,6 +184,12 @@ private Q_SLOTS:
         const std::optional<StoredRun> old = store.load(runs[1].id, true);
         QCOMPARE(old->trace.events.size(), size_t(1));
         QCOMPARE(old->metrics.peakBytes, qint64(4096));
+        // Runs stored before the training options read back as runs without them.
+        QVERIFY(old->summary.config.checkpoint.isEmpty() && old->summary.config.amp.isEmpty());
+        QVERIFY(old->summary.config.data.isEmpty());
+        QCOMPARE(old->summary.config.dataReading, DataReading::InMemory);
+        QVERIFY(old->metrics.checkpointSegments.isEmpty());
+        QVERIFY(old->metrics.phasePrecision[int(Phase::Forward)].isEmpty());
     }
 
     void keepsAPredictionWithTheRunThatMeasuredIt()

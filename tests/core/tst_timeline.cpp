@@ -108,7 +108,7 @@ private Q_SLOTS:
         QCOMPARE(timeline.seriesName(StackBy::Layer, 1), QStringLiteral("a"));
         QCOMPARE(timeline.layerSeries(2), timeline.layerSeries(1)); // a.x is drawn with a
         QCOMPARE(timeline.seriesName(StackBy::Layer, timeline.layerSeries(-1)), QStringLiteral("(no layer)"));
-        QCOMPARE(timeline.seriesCount(StackBy::Category), 7);
+        QCOMPARE(timeline.seriesCount(StackBy::Category), CategoryCount); // data included
     }
 
     void changeOverARange()

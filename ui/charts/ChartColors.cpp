@@ -29,6 +29,8 @@ QColor categoryColor(Category category)
         return QColor(0x59A14F);
     case Category::Temporary:
         return QColor(grey);
+    case Category::Data:
+        return QColor(0x9C755F); // brown: what the data set costs, apart from the model's own memory
     }
     return QColor(grey);
 }

@@ -83,6 +83,7 @@ const QVector<CompareMetric>& CompareModel::metrics()
         atPeak(Category::Input),
         atPeak(Category::Output),
         atPeak(Category::Temporary),
+        atPeak(Category::Data),
         { QStringLiteral("Allocated"), QStringLiteral("Bytes allocated over the measured iterations"),
             [](const StoredRun& run) { return double(run.metrics.totalAllocatedBytes); }, true, Format::Bytes },
         { QStringLiteral("Iteration"), QStringLiteral("Median wall time of one measured iteration"),
