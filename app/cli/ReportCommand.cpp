@@ -48,7 +48,7 @@ int runReportCommand(const CliContext& cli, const QStringList& arguments)
         std::optional<StoredRun> run = cli.loadRun(*store, id, /*withEvents=*/true, &exitCode);
         if (!run)
             return exitCode;
-        input.runs << makeReportRun(std::move(*run));
+        input.addRun(std::move(*run));
     }
     QString error;
     if (!saveReport(buildReport(input), path, &error))

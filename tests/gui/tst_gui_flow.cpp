@@ -1,6 +1,8 @@
 // The desktop application, offscreen, driving a real worker process: open a model, run it, see its
 // timeline and layer tree; a crashing model leaves the app running with a failed run listed; cancel; compare.
 
+#include "core/PredictionRecord.h"
+#include "core/Store.h"
 #include "support/TestSupport.h"
 #include "ui/charts/CompareTimelineView.h"
 #include "ui/charts/TimelineView.h"
@@ -15,9 +17,11 @@
 #include "ui/windows/MainWindow.h"
 #include "ui/windows/RunPage.h"
 #include "ui/windows/RunSettingsDialog.h"
+#include "ui/workbench/WorkbenchAdvice.h"
 #include "ui/workbench/WorkbenchPanel.h"
 
 #include <QAbstractItemModelTester>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QCheckBox>
 #include <QPushButton>
@@ -255,10 +259,21 @@ private Q_SLOTS:
         QVERIFY(bench->baseline().has_value());
         auto* apply = bench->findChild<QPushButton*>(QStringLiteral("applyAndRerun"));
         QVERIFY(!apply->isEnabled()); // nothing switched on yet
-        WorkbenchSettings settings;
-        settings.quantization = WorkbenchSettings::Quantization::Dynamic;
-        bench->setSettings(settings);
+        // The advisor's recommendations for the shown run, one click from the switches.
+        QTRY_VERIFY_WITH_TIMEOUT(bench->advice() != nullptr, 30000);
+        const QVector<Recommendation>& recommendations = bench->advice()->advice().recommendations;
+        QCOMPARE(bench->findChild<QListWidget*>(QStringLiteral("recommendations"))->count(),
+            int(recommendations.size()));
+        int int8 = -1;
+        for (int i = 0; i < recommendations.size(); ++i)
+            if (recommendations[i].settings == QLatin1String("int8-dynamic"))
+                int8 = i;
+        QVERIFY2(int8 >= 0, "the advisor recommends int8-dynamic for an MLP's inference");
+        bench->useRecommendation(int8);
+        QCOMPARE(bench->settings().applySteps(), QStringList { QStringLiteral("int8-dynamic") });
         QVERIFY(apply->isEnabled());
+        QVERIFY(bench->findChild<QLabel*>(QStringLiteral("workbenchSummary"))->text().contains(
+            QStringLiteral("Predicted peak")));
 
         QSignalSpy compared(m_window.get(), &MainWindow::comparisonShown);
         QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
@@ -275,8 +290,16 @@ private Q_SLOTS:
         QVERIFY2(runs[1]->run.metrics.peakBytes < runs[0]->run.metrics.peakBytes,
             qPrintable(QStringLiteral("%1 vs %2").arg(runs[1]->run.metrics.peakBytes).arg(runs[0]->run.metrics.peakBytes)));
         const QString outcome = bench->findChild<QLabel*>(QStringLiteral("workbenchOutcome"))->text();
-        QVERIFY2(outcome.contains(QStringLiteral("measured saving")), qPrintable(outcome));
+        QVERIFY2(outcome.contains(QStringLiteral("measured saving")) && outcome.contains(QStringLiteral("Predicted")),
+            qPrintable(outcome));
         QVERIFY(apply->isEnabled());
+        // The prediction is stored with the run that measured it.
+        const qint64 optimizedId = runs[1]->run.summary.id;
+        std::optional<PredictionRecord> prediction;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (prediction = Store(m_window->databasePath()).predictionOfRun(optimizedId)).has_value(), 10000);
+        QCOMPARE(prediction->measuredPeakBytes, runs[1]->run.metrics.peakBytes);
+        QVERIFY(prediction->predictedPeakBytes < prediction->baselinePeakBytes);
     }
 
     void demoIsProfiledOnFirstStart()

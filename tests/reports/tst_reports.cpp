@@ -4,6 +4,7 @@
 
 #include "OptimizedRuns.h"
 #include "core/Store.h"
+#include "core/ByteFormat.h"
 #include "ui/reports/Report.h"
 #include "ui/reports/ReportDocument.h"
 
@@ -80,7 +81,7 @@ private Q_SLOTS:
         QVERIFY(m_text.contains(QStringLiteral("Quantized engine")));
         QVERIFY(m_text.contains(QStringLiteral("Fidelity")));
         QVERIFY(m_text.contains(QStringLiteral("Top-1 agreement")));
-        QVERIFY2(!m_text.contains(QStringLiteral("id=\"advice\"")), "no recommendations, no Advice section");
+        QVERIFY2(m_text.contains(QStringLiteral("id=\"advice\"")), "the advisor's recommendations for the runs");
 
         // Every image is an embedded PNG that draws something: the overlaid timelines, then per run its
         // timeline and its categories at the peak.
@@ -213,22 +214,33 @@ private Q_SLOTS:
             QVERIFY(QDir(folder).entryList(QDir::Files | QDir::Hidden).isEmpty());
     }
 
-    // The advisor's placeholder: recommendations become an Advice section; none, no section.
+    // The advisor's recommendations for each run become the Advice section; a run without events gets none.
     void adviceSectionListsRecommendations()
     {
         Store store(m_runs.database);
+        std::optional<StoredRun> withoutEvents = store.load(m_runs.baseline, false);
+        QVERIFY(withoutEvents.has_value());
+        ReportInput bare;
+        bare.addRun(std::move(*withoutEvents));
+        QVERIFY(bare.recommendations.isEmpty());
+        QVERIFY(!buildReport(bare).html.contains(QStringLiteral("id=\"advice\"")));
+
         std::optional<StoredRun> run = store.load(m_runs.baseline, true);
         QVERIFY(run.has_value());
         ReportInput input;
-        input.runs << makeReportRun(std::move(*run));
-        QVERIFY(!buildReport(input).html.contains(QStringLiteral("Advice")));
-        input.recommendations << ReportRecommendation { QStringLiteral("int8-dynamic"), 400 * 1024,
-            QStringLiteral("Linear weights are most of the peak"), m_runs.baseline };
+        input.addRun(std::move(*run));
+        QVERIFY(!input.recommendations.isEmpty());
+        QVERIFY(input.recommendations.size() <= 5);
+        for (const ReportRecommendation& recommendation : input.recommendations) {
+            QCOMPARE(recommendation.runId, m_runs.baseline);
+            QVERIFY(recommendation.predictedSavingBytes > 0);
+        }
         const Report report = buildReport(input);
         QVERIFY(report.html.contains(QStringLiteral("id=\"advice\"")));
         QVERIFY(report.html.contains(QStringLiteral("id=\"advice-table\"")));
-        QVERIFY(report.html.contains(QStringLiteral("Linear weights are most of the peak")));
-        QVERIFY(report.html.contains(QStringLiteral("400 KiB")));
+        const ReportRecommendation& best = input.recommendations.first();
+        QVERIFY(report.html.contains(best.reason.toHtmlEscaped()));
+        QVERIFY(report.html.contains(formatBytes(best.predictedSavingBytes)));
     }
 
 private:

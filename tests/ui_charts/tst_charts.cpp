@@ -505,6 +505,7 @@ private Q_SLOTS:
         const SyntheticRun longer = makeRun(5, 30, 21);
         auto second = std::make_shared<Timeline>(longer.trace);
         CompareTimelineView view;
+        view.setAlignedByPhase(false); // each run on its own clock (aligned by phase: tst_phasealignment, gui flow)
         showView(&view, QSize(900, 400));
         QVERIFY(drawsAfter(&view, [&] {
             view.setRuns({ m_timeline, second }, { QStringLiteral("baseline"), QStringLiteral("bigger batch") });

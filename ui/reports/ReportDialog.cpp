@@ -54,7 +54,7 @@ ReportDialog::Loaded ReportDialog::load(const QString& databasePath, const QVect
                 loaded.error = tr("Run %1 is no longer in the database.").arg(id);
                 return loaded;
             }
-            loaded.runs << makeReportRun(std::move(*run));
+            loaded.input.addRun(std::move(*run));
         }
     } catch (const StoreError& error) {
         loaded.error = error.message();
@@ -71,8 +71,7 @@ void ReportDialog::onLoaded()
         return;
     }
     // Charts are widgets, drawn here on the GUI thread; a report takes a fraction of a second.
-    ReportInput input;
-    input.runs = loaded.runs;
+    const ReportInput& input = loaded.input;
     m_report = buildReport(input);
     std::unique_ptr<QTextDocument> document = reportTextDocument(m_report);
     document->setParent(m_preview); // the preview keeps it as long as it shows it

@@ -31,7 +31,7 @@ Q_SIGNALS:
 
 private:
     struct Loaded {
-        QVector<ReportRun> runs;
+        ReportInput input;
         QString error;
     };
     static Loaded load(const QString& databasePath, const QVector<qint64>& runIds);

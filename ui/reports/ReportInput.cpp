@@ -1,6 +1,30 @@
 #include "ReportInput.h"
 
+#include "core/advisor/Advisor.h"
+
 namespace memoscope {
+
+namespace {
+    constexpr int recommendationsPerRun = 5;
+}
+
+void ReportInput::addRun(StoredRun run)
+{
+    // The advisor replays the run's events, so it goes first: makeReportRun moves them into the timeline.
+    if (run.summary.status == RunStatus::Complete && !run.trace.events.empty()) {
+        int added = 0;
+        for (const Recommendation& r : Advisor(run).advice().recommendations) {
+            if (added == recommendationsPerRun)
+                break;
+            if (r.predictedSavingBytes <= 0)
+                continue; // distillation, unstructured pruning: worth knowing, but this table is about memory
+            recommendations << ReportRecommendation { r.technique, r.settings, r.predictedSavingBytes, r.risk.text,
+                r.reason, run.summary.id };
+            ++added;
+        }
+    }
+    runs << makeReportRun(std::move(run));
+}
 
 ReportRun makeReportRun(StoredRun run)
 {

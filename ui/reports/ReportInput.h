@@ -18,11 +18,12 @@ struct ReportRun {
 // Moves a stored run's events into its timeline, as the desktop app's RunLoader does.
 ReportRun makeReportRun(StoredRun run);
 
-// One row of the report's Advice section, filled in by the advisor. A placeholder API until it lands: a
-// report with no recommendations has no Advice section at all.
+// One row of the report's Advice section: a recommendation of core/advisor for one of the report's runs.
 struct ReportRecommendation {
-    QString technique; // in the CLI's words, e.g. "int8-dynamic"
+    QString technique; // in the user's words, e.g. "int8 dynamic quantization"
+    QString settings; // what to type: "int8-dynamic", "--optimizer sgd"
     qint64 predictedSavingBytes = 0;
+    QString risk; // "low: ..."
     QString reason; // one line, taken from the profile
     qint64 runId = -1; // the run it is about; -1 for the report's first run
 };
@@ -30,6 +31,9 @@ struct ReportRecommendation {
 struct ReportInput {
     QVector<ReportRun> runs;
     QVector<ReportRecommendation> recommendations;
+
+    // Adds a run loaded with its events, and the advisor's best memory-saving recommendations for it.
+    void addRun(StoredRun run);
 };
 
 } // namespace memoscope

@@ -128,8 +128,8 @@ QString adviceHtml(const QVector<ReportRecommendation>& recommendations, const Q
         return {};
     HtmlTable table(QStringLiteral("advice-table"));
     table.setHeader({ textCell(QStringLiteral("Run")), textCell(QStringLiteral("Technique")),
-        numberCell(QStringLiteral("Predicted saving")), numberCell(QStringLiteral("of peak")),
-        textCell(QStringLiteral("Why")) });
+        textCell(QStringLiteral("Settings")), numberCell(QStringLiteral("Predicted saving")),
+        numberCell(QStringLiteral("of peak")), textCell(QStringLiteral("Risk")), textCell(QStringLiteral("Why")) });
     for (const ReportRecommendation& recommendation : recommendations) {
         const StoredRun* run = runs.isEmpty() ? nullptr : &runs.first().run;
         for (const ReportRun& candidate : runs)
@@ -137,11 +137,12 @@ QString adviceHtml(const QVector<ReportRecommendation>& recommendations, const Q
                 run = &candidate.run;
         const qint64 peak = run ? run->metrics.peakBytes : 0;
         table.addRow({ textCell(run ? QStringLiteral("#%1").arg(run->summary.id) : QString()),
-            textCell(recommendation.technique), numberCell(formatBytes(recommendation.predictedSavingBytes)),
+            textCell(recommendation.technique), textCell(recommendation.settings),
+            numberCell(formatBytes(recommendation.predictedSavingBytes)),
             numberCell(peak > 0 ? QStringLiteral("%1 %").arg(
                            100.0 * double(recommendation.predictedSavingBytes) / double(peak), 0, 'f', 1)
                                 : QString()),
-            textCell(recommendation.reason) });
+            textCell(recommendation.risk), textCell(recommendation.reason) });
     }
     return table.toHtml();
 }

@@ -5,6 +5,9 @@
 #include "RecentFiles.h"
 #include "RunPage.h"
 #include "RunSettingsDialog.h"
+#include "core/PredictionRecord.h"
+#include "core/Store.h"
+#include "core/StoreError.h"
 #include "ui/jobs/ProfileJob.h"
 #include "ui/reports/ReportDialog.h"
 #include "ui/workbench/WorkbenchPanel.h"
@@ -33,6 +36,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QToolBar>
+#include <QtConcurrent>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -89,7 +93,7 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
         m_runPage->showRun(run);
         m_pages->setCurrentWidget(m_runPage);
         if (run->run.summary.status == RunStatus::Complete)
-            m_workbench->setBaseline(run->run);
+            m_workbench->setBaseline(run);
         m_lastConfig = run->run.summary.config;
         m_runAction->setEnabled(!m_job->isRunning());
         m_status->setText(tr("Run %1 loaded").arg(run->run.summary.id));
@@ -396,8 +400,28 @@ void MainWindow::onOptimizationFinished()
     QStringList applied;
     for (const QJsonValue& step : result.value(QStringLiteral("applied")).toArray())
         applied << step.toString();
-    m_workbench->showOutcome(qint64(result.value(QStringLiteral("peak_bytes_before")).toDouble()),
-        qint64(result.value(QStringLiteral("peak_bytes_after")).toDouble()), applied.join(QStringLiteral(" → ")));
+    const qint64 peakBefore = qint64(result.value(QStringLiteral("peak_bytes_before")).toDouble());
+    const qint64 peakAfter = qint64(result.value(QStringLiteral("peak_bytes_after")).toDouble());
+    m_workbench->showOutcome(peakBefore, peakAfter, applied.join(QStringLiteral(" → ")));
+    if (const std::optional<qint64> saving = m_workbench->predictedSavingOfLastApply()) {
+        // The prediction stays with the run that measured it, as `advise --apply` stores it. The worker profiled
+        // the original again; the saving predicted from the shown run is laid on that fresh baseline.
+        PredictionRecord record;
+        record.baselineRunId = baseline;
+        record.runId = optimized;
+        record.plan = applied;
+        record.baselinePeakBytes = peakBefore;
+        record.predictedPeakBytes = peakBefore - *saving;
+        record.measuredPeakBytes = peakAfter;
+        const QString path = databasePath();
+        (void)QtConcurrent::run([path, record] {
+            try {
+                Store(path).recordPrediction(record);
+            } catch (const StoreError&) {
+                // The comparison is shown either way; only the stored prediction error is lost.
+            }
+        });
+    }
     compareRuns({ baseline, optimized });
 }
 

@@ -1,5 +1,7 @@
 #include "WorkbenchPanel.h"
 
+#include "WorkbenchAdvice.h"
+
 #include "core/ByteFormat.h"
 
 #include <QCheckBox>
@@ -15,6 +17,7 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <QtConcurrent>
 
 namespace memoscope {
 
@@ -59,10 +62,20 @@ WorkbenchPanel::WorkbenchPanel(QWidget* parent)
     m_apply->setObjectName(QStringLiteral("applyAndRerun"));
     m_apply->setToolTip(tr("Transform the model in a worker process, then profile the original and the result the "
                            "same way and compare them"));
-    connect(m_apply, &QPushButton::clicked, this, [this] { Q_EMIT applyRequested(settings()); });
+    connect(m_apply, &QPushButton::clicked, this, [this] {
+        const WorkbenchSettings chosen = settings();
+        m_predictedSavingOfLastApply.reset();
+        if (m_advice)
+            if (const std::optional<qint64> peak = m_advice->predictedPeakBytes(chosen))
+                m_predictedSavingOfLastApply = m_advice->measuredPeakBytes() - *peak;
+        Q_EMIT applyRequested(chosen);
+    });
+    connect(&m_adviceJob, &QFutureWatcher<std::shared_ptr<const WorkbenchAdvice>>::finished, this,
+        &WorkbenchPanel::onAdviceBuilt);
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_target);
+    layout->addWidget(createRecommendations());
     layout->addWidget(createPruning());
     layout->addWidget(createPrecision());
     layout->addWidget(createDistillation());
@@ -179,16 +192,86 @@ QWidget* WorkbenchPanel::createLayers()
     return group;
 }
 
-void WorkbenchPanel::setBaseline(const StoredRun& run)
+QWidget* WorkbenchPanel::createRecommendations()
 {
-    m_baseline = run;
+    auto* group = new QGroupBox(tr("Advisor"), this);
+    m_recommendations = new QListWidget(group);
+    m_recommendations->setObjectName(QStringLiteral("recommendations"));
+    m_recommendations->setMaximumHeight(140);
+    m_recommendations->setToolTip(tr("Double-click a recommendation to switch it on below"));
+    m_adviceNote = new QLabel(group);
+    m_adviceNote->setWordWrap(true);
+    auto* use = new QPushButton(tr("Use Recommendation"), group);
+    connect(use, &QPushButton::clicked, this, [this] { useRecommendation(m_recommendations->currentRow()); });
+    connect(m_recommendations, &QListWidget::itemDoubleClicked, this,
+        [this](QListWidgetItem* item) { useRecommendation(m_recommendations->row(item)); });
+    auto* layout = new QVBoxLayout(group);
+    layout->addWidget(m_recommendations);
+    layout->addWidget(use);
+    layout->addWidget(m_adviceNote);
+    return group;
+}
+
+void WorkbenchPanel::setBaseline(const LoadedRunPtr& run)
+{
+    m_baseline = run->run;
+    const RunSummary& summary = run->run.summary;
     m_target->setText(tr("Optimizing <b>%1</b> as run #%2 ran it (%3, peak %4).")
-                          .arg(QFileInfo(run.summary.modelPath).fileName().toHtmlEscaped())
-                          .arg(run.summary.id)
-                          .arg(modeName(run.summary.config.mode))
-                          .arg(formatBytes(run.metrics.peakBytes)));
+                          .arg(QFileInfo(summary.modelPath).fileName().toHtmlEscaped())
+                          .arg(summary.id)
+                          .arg(modeName(summary.config.mode))
+                          .arg(formatBytes(run->run.metrics.peakBytes)));
     m_outcome->clear();
+    m_advice.reset();
+    m_recommendations->clear();
+    m_adviceNote->setText(tr("The advisor is reading run #%1…").arg(summary.id));
+    m_adviceFor = summary.id;
+    m_adviceJob.setFuture(QtConcurrent::run(
+        [run]() -> std::shared_ptr<const WorkbenchAdvice> { return std::make_shared<WorkbenchAdvice>(*run); }));
     updateSummary();
+}
+
+void WorkbenchPanel::onAdviceBuilt()
+{
+    std::shared_ptr<const WorkbenchAdvice> built = m_adviceJob.result();
+    if (!built || !m_baseline || built->advice().runId != m_adviceFor || m_adviceFor != m_baseline->summary.id)
+        return; // advice for a run that is no longer shown; the newer one is on its way
+    m_advice = std::move(built);
+    m_recommendations->clear();
+    for (const Recommendation& r : m_advice->advice().recommendations) {
+        auto* item = new QListWidgetItem(tr("%1: saves %2 (%3 %), %4")
+                                             .arg(r.technique, formatBytes(r.predictedSavingBytes))
+                                             .arg(100 * r.predictedSavingFraction, 0, 'f', 0)
+                                             .arg(r.risk.text.section(QLatin1Char(':'), 0, 0)),
+            m_recommendations);
+        item->setToolTip(QStringLiteral("%1\n%2\n%3").arg(r.settings, r.reason, r.risk.text));
+        if (!r.appliedByOptimize)
+            item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
+    }
+    m_adviceNote->setText(m_advice->advice().recommendations.isEmpty()
+            ? tr("The advisor has nothing to recommend for this run.")
+            : tr("Greyed items are run options (Run > Run…): the workbench applies model transforms."));
+    updateSummary();
+    Q_EMIT adviceReady();
+}
+
+void WorkbenchPanel::useRecommendation(int index)
+{
+    if (!m_advice || index < 0 || index >= m_advice->advice().recommendations.size())
+        return;
+    const Recommendation& r = m_advice->advice().recommendations[index];
+    if (!r.appliedByOptimize) {
+        m_adviceNote->setText(tr("%1 is a run option, not a model transform: profile again with <tt>%2</tt>.")
+                                  .arg(r.technique, r.settings.toHtmlEscaped()));
+        return;
+    }
+    WorkbenchSettings next = settings();
+    QString error;
+    if (!next.addSteps(r.plan.applySteps(), &error)) {
+        m_adviceNote->setText(error);
+        return;
+    }
+    setSettings(next);
 }
 
 void WorkbenchPanel::setSelectedLayer(const QString& path)
@@ -207,10 +290,17 @@ void WorkbenchPanel::setBusy(bool busy)
 void WorkbenchPanel::showOutcome(qint64 peakBefore, qint64 peakAfter, const QString& applied)
 {
     const qint64 saved = peakBefore - peakAfter;
-    m_outcome->setText(tr("<b>%1</b>: peak %2 → %3, measured saving %4 (%5 %).")
-                           .arg(applied.toHtmlEscaped(), formatBytes(peakBefore), formatBytes(peakAfter),
-                               formatBytes(saved))
-                           .arg(peakBefore > 0 ? 100.0 * double(saved) / double(peakBefore) : 0.0, 0, 'f', 1));
+    QString text = tr("<b>%1</b>: peak %2 → %3, measured saving %4 (%5 %).")
+                       .arg(applied.toHtmlEscaped(), formatBytes(peakBefore), formatBytes(peakAfter), formatBytes(saved))
+                       .arg(peakBefore > 0 ? 100.0 * double(saved) / double(peakBefore) : 0.0, 0, 'f', 1);
+    if (m_predictedSavingOfLastApply) {
+        const qint64 predicted = *m_predictedSavingOfLastApply;
+        text += tr(" Predicted %1").arg(formatBytes(predicted));
+        if (saved != 0)
+            text += tr(" (%1 %)").arg(100.0 * double(predicted - saved) / double(std::llabs(saved)), 0, 'f', 1);
+        text += QLatin1Char('.');
+    }
+    m_outcome->setText(text);
 }
 
 WorkbenchSettings WorkbenchPanel::settings() const
@@ -257,8 +347,16 @@ void WorkbenchPanel::updateSummary()
     m_unstructuredValue->setText(QStringLiteral("%1 %").arg(m_unstructured->value()));
     const WorkbenchSettings s = settings();
     const QString problem = s.problem();
-    m_summary->setText(problem.isEmpty() ? tr("Will apply: %1").arg(s.applySteps().join(QStringLiteral(" → ")))
-                                         : problem);
+    QString text = problem.isEmpty() ? tr("Will apply: %1").arg(s.applySteps().join(QStringLiteral(" → "))) : problem;
+    if (problem.isEmpty() && m_advice) {
+        if (const std::optional<qint64> peak = m_advice->predictedPeakBytes(s)) {
+            const qint64 before = m_advice->measuredPeakBytes();
+            text += tr("<br>Predicted peak %1 (saves %2, %3 %)")
+                        .arg(formatBytes(*peak), formatBytes(before - *peak))
+                        .arg(before > 0 ? 100.0 * double(before - *peak) / double(before) : 0.0, 0, 'f', 1);
+        }
+    }
+    m_summary->setText(text);
     m_apply->setEnabled(problem.isEmpty() && m_baseline && !m_busy);
 }
 

@@ -5,8 +5,11 @@
 
 #include "WorkbenchSettings.h"
 #include "core/Store.h"
+#include "ui/jobs/RunLoader.h"
 
+#include <QFutureWatcher>
 #include <QWidget>
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -19,34 +22,51 @@ class QSpinBox;
 
 namespace memoscope {
 
+class WorkbenchAdvice;
+
 class WorkbenchPanel : public QWidget {
     Q_OBJECT
 public:
     explicit WorkbenchPanel(QWidget* parent = nullptr);
 
-    // The run the techniques apply to (its model, inputs, mode and iterations).
-    void setBaseline(const StoredRun& run);
+    // The run the techniques apply to (its model, inputs, mode and iterations). The advisor's recommendations
+    // for it follow in the background (adviceReady).
+    void setBaseline(const LoadedRunPtr& run);
     const std::optional<StoredRun>& baseline() const { return m_baseline; }
     // The layer selected in the layer tree, offered to "Exclude".
     void setSelectedLayer(const QString& path);
     void setBusy(bool busy); // a job is running: nothing can be applied
-    // After a rerun: the peaks before and after, shown as the measured saving.
+    // After a rerun: the peaks before and after, shown as the measured saving beside the predicted one.
     void showOutcome(qint64 peakBefore, qint64 peakAfter, const QString& applied);
+    // What the advisor predicted the last applied settings would save, when it could predict them.
+    std::optional<qint64> predictedSavingOfLastApply() const { return m_predictedSavingOfLastApply; }
+    const WorkbenchAdvice* advice() const { return m_advice.get(); }
+    // Fills the switches from the advisor's recommendation at `index` (one click in the list).
+    void useRecommendation(int index);
 
     WorkbenchSettings settings() const;
     void setSettings(const WorkbenchSettings& settings);
 
 Q_SIGNALS:
     void applyRequested(const WorkbenchSettings& settings);
+    void adviceReady();
 
 private:
     QWidget* createPruning();
     QWidget* createPrecision();
     QWidget* createDistillation();
     QWidget* createLayers();
+    QWidget* createRecommendations();
+    void onAdviceBuilt();
     void updateSummary();
 
     std::optional<StoredRun> m_baseline;
+    std::shared_ptr<const WorkbenchAdvice> m_advice;
+    QFutureWatcher<std::shared_ptr<const WorkbenchAdvice>> m_adviceJob;
+    qint64 m_adviceFor = -1; // the run the advice being built is for
+    std::optional<qint64> m_predictedSavingOfLastApply;
+    QListWidget* m_recommendations;
+    QLabel* m_adviceNote;
     QString m_selectedLayer;
     bool m_busy = false;
     QLabel* m_target;

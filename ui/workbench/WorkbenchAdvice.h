@@ -1,0 +1,36 @@
+#pragma once
+// The advisor for the run the workbench works on: its recommendations, and the peak it predicts for the
+// panel's settings, from a replay of the run's own events (core/advisor). Built off the GUI thread: the advisor
+// replays the run once per lever.
+
+#include "WorkbenchSettings.h"
+#include "core/advisor/Advisor.h"
+#include "ui/jobs/RunLoader.h"
+
+#include <memory>
+#include <optional>
+
+namespace memoscope {
+
+class WorkbenchAdvice {
+public:
+    // Copies the loaded run's events back into a StoredRun, which the advisor reads. Slow for large runs.
+    explicit WorkbenchAdvice(const LoadedRun& loaded);
+
+    const Advice& advice() const { return m_advice; }
+    qint64 measuredPeakBytes() const { return m_advisor->measuredPeakBytes(); }
+    // The peak the settings are predicted to leave, or nothing when they hold a lever the replay cannot model
+    // (int8 and float16 together: the pipeline applies one precision).
+    std::optional<qint64> predictedPeakBytes(const WorkbenchSettings& settings) const;
+
+private:
+    StoredRun m_run; // with its events; the advisor keeps a reference to it
+    std::unique_ptr<Advisor> m_advisor;
+    Advice m_advice;
+};
+
+// The advisor's plan for what the settings do to memory: one structured pruning ratio and one precision.
+// Unstructured pruning and distillation change no dense tensor, so they are not part of it.
+std::optional<Plan> planOf(const WorkbenchSettings& settings);
+
+} // namespace memoscope
