@@ -79,9 +79,13 @@ int batchSizeOf(const RunConfig& config)
     return int(spec->shape.first());
 }
 
-QStringList inputsWithBatch(const RunConfig& config, int batch)
+RunConfig configWithBatch(const RunConfig& config, int batch)
 {
-    QStringList options;
+    RunConfig next = config;
+    if (!config.data.isEmpty()) {
+        next.batch = batch; // batches of the data set
+        return next;
+    }
     auto rebatched = [batch](const QString& text) {
         QString error;
         std::optional<InputSpec> spec = InputSpec::parse(text, &error);
@@ -90,10 +94,22 @@ QStringList inputsWithBatch(const RunConfig& config, int batch)
         spec->shape.first() = batch;
         return spec->toString();
     };
+    next.inputs.clear();
     for (const QString& input : config.inputs)
-        options << QStringLiteral("--input ") + rebatched(input);
+        next.inputs << rebatched(input);
     if (!config.labels.isEmpty())
-        options << QStringLiteral("--labels ") + rebatched(config.labels);
+        next.labels = rebatched(config.labels);
+    return next;
+}
+
+QStringList inputsWithBatch(const RunConfig& config, int batch)
+{
+    const RunConfig next = configWithBatch(config, batch);
+    QStringList options;
+    for (const QString& input : next.inputs)
+        options << QStringLiteral("--input ") + input;
+    if (!next.labels.isEmpty())
+        options << QStringLiteral("--labels ") + next.labels;
     return options;
 }
 

@@ -37,7 +37,10 @@ struct Plan {
 QString precisionStep(Precision precision); // "bf16", "int8-dynamic"; empty for Float32
 // The batch size a run was profiled with: the first dimension of its first input; 0 when it is a file.
 int batchSizeOf(const RunConfig& config);
-// The run's input specs (and labels) with their first dimension set to `batch`.
+// The run with `batch` samples per step: its input specs (and labels) with their first dimension set to it, or
+// its data set read in batches of it.
+RunConfig configWithBatch(const RunConfig& config, int batch);
+// The same as profile options: "--input 4x3x224x224", ...
 QStringList inputsWithBatch(const RunConfig& config, int batch);
 
 } // namespace memoscope

@@ -302,6 +302,33 @@ private Q_SLOTS:
         QVERIFY(prediction->predictedPeakBytes < prediction->baselinePeakBytes);
     }
 
+    // A run option (gradient checkpointing) profiles the model again with it, beside the run it started from.
+    void workbenchRerunsTrainingWithCheckpointing()
+    {
+        QSignalSpy shown(m_window.get(), &MainWindow::runShown);
+        m_window->runModel(mlpConfig(RunMode::Train));
+        QVERIFY(shown.wait(workerTimeout));
+        const qint64 baseline = shown.first().first().toLongLong();
+        WorkbenchPanel* bench = m_window->workbench();
+        WorkbenchSettings settings;
+        settings.checkpoint = QStringLiteral("fc1,fc2");
+        bench->setSettings(settings);
+        auto* apply = bench->findChild<QPushButton*>(QStringLiteral("applyAndRerun"));
+        QVERIFY(apply->isEnabled());
+        QSignalSpy compared(m_window.get(), &MainWindow::comparisonShown);
+        QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
+        apply->click();
+        QTRY_VERIFY_WITH_TIMEOUT(!compared.isEmpty() || !failed.isEmpty(), workerTimeout);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(1).toString()));
+        const QVector<LoadedRunPtr>& runs = m_window->comparePage()->runs();
+        QCOMPARE(runs.size(), 2);
+        QCOMPARE(runs[0]->run.summary.id, baseline);
+        QCOMPARE(runs[1]->run.summary.config.checkpoint, QStringLiteral("fc1,fc2"));
+        QCOMPARE(runs[1]->run.metrics.checkpointSegments, QStringList({ QStringLiteral("fc1"), QStringLiteral("fc2") }));
+        const QString outcome = bench->findChild<QLabel*>(QStringLiteral("workbenchOutcome"))->text();
+        QVERIFY2(outcome.contains(QStringLiteral("--checkpoint fc1,fc2")), qPrintable(outcome));
+    }
+
     void demoIsProfiledOnFirstStart()
     {
         QSignalSpy shown(m_window.get(), &MainWindow::runShown);

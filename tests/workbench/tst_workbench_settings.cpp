@@ -97,6 +97,56 @@ private Q_SLOTS:
         QCOMPARE(settings.applySteps(), steps);
     }
 
+    void runOptionsMakeANewProfileNotAModel()
+    {
+        WorkbenchSettings settings;
+        settings.checkpoint = QStringLiteral("layer1,layer2");
+        settings.ampBf16 = true;
+        settings.batch = 4;
+        settings.switchToSgd = true;
+        QVERIFY(!settings.isEmpty());
+        QVERIFY(settings.hasRunOptions());
+        QVERIFY(settings.applySteps().isEmpty());
+        QVERIFY(settings.problem().isEmpty());
+        RunConfig baseline;
+        baseline.modelPath = QStringLiteral("/models/resnet18.pt");
+        baseline.inputs = { QStringLiteral("16x3x224x224") };
+        baseline.labels = QStringLiteral("16:int64:0..999");
+        baseline.mode = RunMode::Train;
+        baseline.optimizer = OptimizerKind::Adam;
+        baseline.name = QStringLiteral("baseline");
+        const RunConfig rerun = settings.rerunConfig(baseline);
+        QCOMPARE(rerun.modelPath, baseline.modelPath);
+        QCOMPARE(rerun.inputs, QStringList { QStringLiteral("4x3x224x224:float32") });
+        QVERIFY(rerun.labels.startsWith(QStringLiteral("4:int64")));
+        QCOMPARE(rerun.checkpoint, QStringLiteral("layer1,layer2"));
+        QCOMPARE(rerun.amp, QStringLiteral("bf16"));
+        QCOMPARE(rerun.optimizer, OptimizerKind::Sgd);
+        QVERIFY(rerun.name.isEmpty()); // a new run, not a copy of the baseline's name
+        // A model transform and a run option at once would make a run that is neither: refused.
+        settings.quantization = WorkbenchSettings::Quantization::Dynamic;
+        QVERIFY(settings.problem().contains(QStringLiteral("one kind at a time")));
+    }
+
+    void advisorPlansFillRunOptions()
+    {
+        Plan plan;
+        plan.checkpointLayers = { QStringLiteral("block0"), QStringLiteral("block1") };
+        plan.switchToSgd = true;
+        WorkbenchSettings settings;
+        QString error;
+        QVERIFY2(settings.addPlan(plan, &error), qPrintable(error));
+        QCOMPARE(settings.checkpoint, QStringLiteral("block0,block1"));
+        QVERIFY(settings.switchToSgd);
+        const std::optional<Plan> back = settings.plan();
+        QVERIFY(back.has_value());
+        QCOMPARE(back->checkpointLayers, plan.checkpointLayers);
+        plan = Plan();
+        plan.streamData = true;
+        QVERIFY(!WorkbenchSettings().addPlan(plan, &error)); // the data set is chosen in the run settings
+        QVERIFY(error.contains(QStringLiteral("streaming")));
+    }
+
     void unknownStepIsRefused()
     {
         WorkbenchSettings settings;

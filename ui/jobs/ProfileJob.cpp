@@ -49,6 +49,17 @@ QStringList ProfileJob::workerArguments(const RunConfig& config, const QString& 
         arguments << QStringLiteral("--name") << config.name;
     if (!config.quantizedEngine.isEmpty())
         arguments << QStringLiteral("--engine") << config.quantizedEngine;
+    if (!config.checkpoint.isEmpty() && config.checkpoint != QLatin1String("none"))
+        arguments << QStringLiteral("--checkpoint") << config.checkpoint;
+    if (!config.amp.isEmpty())
+        arguments << QStringLiteral("--amp") << config.amp;
+    if (!config.data.isEmpty()) {
+        arguments << QStringLiteral("--data") << config.data
+                  << (config.dataReading == DataReading::Streamed ? QStringLiteral("--stream")
+                                                                  : QStringLiteral("--in-memory"));
+        if (config.batch > 0)
+            arguments << QStringLiteral("--batch") << QString::number(config.batch);
+    }
     arguments << QStringLiteral("--progress") << QStringLiteral("--db") << databasePath;
     return arguments;
 }

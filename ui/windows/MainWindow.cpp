@@ -102,6 +102,10 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
     connect(m_loader, &RunLoader::runsLoaded, this, [this](const QVector<LoadedRunPtr>& runs) {
         m_comparePage->showRuns(runs);
         m_pages->setCurrentWidget(m_comparePage);
+        if (m_pendingOutcome && runs.size() == 2 && runs[0]->run.summary.id == m_pendingOutcome->baselineRunId
+            && runs[1]->run.summary.id == m_pendingOutcome->runId)
+            showWorkbenchOutcome(runs[0]->run, runs[1]->run);
+        m_pendingOutcome.reset();
         m_status->setText(tr("Comparing %1 runs").arg(runs.size()));
         Q_EMIT comparisonShown();
     });
@@ -124,11 +128,11 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
         m_progress->setFormat(total > 0 ? tr("%1 %2/%3").arg(stage).arg(iteration).arg(total) : stage);
     });
     connect(m_job, &ProfileJob::finished, this, [this](qint64 runId) {
-        const bool optimized = m_optimizing;
+        const bool fromWorkbench = m_workbenchJob;
         setRunning(false);
         m_loader->listRuns();
-        if (optimized)
-            onOptimizationFinished();
+        if (fromWorkbench)
+            onWorkbenchJobFinished(runId);
         else
             openRun(runId);
     });
@@ -381,54 +385,71 @@ void MainWindow::applyWorkbench(const WorkbenchSettings& settings)
     RunConfig config = baseline->summary.config;
     config.modelPath = baseline->summary.modelPath;
     setRunning(true);
-    m_optimizing = true;
+    m_workbenchJob = true;
+    if (settings.hasRunOptions()) {
+        m_workbenchApplied = settings.runOptions();
+        m_status->setText(tr("Profiling %1 again with %2…")
+                              .arg(QFileInfo(config.modelPath).fileName(), m_workbenchApplied.join(QLatin1Char(' '))));
+        m_job->start(settings.rerunConfig(config));
+        return;
+    }
+    m_workbenchApplied = settings.applySteps();
     m_status->setText(tr("Optimizing %1: %2…")
-                          .arg(QFileInfo(config.modelPath).fileName(), settings.applySteps().join(QStringLiteral(" → "))));
+                          .arg(QFileInfo(config.modelPath).fileName(), m_workbenchApplied.join(QStringLiteral(" → "))));
     m_job->startWorker(settings.optimizeArguments(config, out, databasePath()));
 }
 
-void MainWindow::onOptimizationFinished()
+void MainWindow::onWorkbenchJobFinished(qint64 runId)
 {
-    const QJsonObject result = QJsonDocument::fromJson(m_job->output()).object();
-    const qint64 baseline = qint64(result.value(QStringLiteral("baseline_run_id")).toDouble(-1));
-    const qint64 optimized = qint64(result.value(QStringLiteral("optimized_run_id")).toDouble(-1));
-    if (baseline < 0 || optimized < 0) {
-        showError(tr("The optimization finished without runs"),
+    // A rerun with run options compares with the shown run; an optimization with the original it profiled again
+    // the same way (its JSON on stdout says which runs).
+    qint64 baseline = m_workbench->baseline() ? m_workbench->baseline()->summary.id : -1;
+    qint64 result = runId;
+    const QJsonObject json = QJsonDocument::fromJson(m_job->output()).object();
+    if (json.contains(QStringLiteral("optimized_run_id"))) {
+        baseline = qint64(json.value(QStringLiteral("baseline_run_id")).toDouble(-1));
+        result = qint64(json.value(QStringLiteral("optimized_run_id")).toDouble(-1));
+    }
+    if (baseline < 0 || result < 0) {
+        showError(tr("The workbench's run finished without runs"),
             tr("The worker did not report the runs it stored; see the run history."));
         return;
     }
-    QStringList applied;
-    for (const QJsonValue& step : result.value(QStringLiteral("applied")).toArray())
-        applied << step.toString();
-    const qint64 peakBefore = qint64(result.value(QStringLiteral("peak_bytes_before")).toDouble());
-    const qint64 peakAfter = qint64(result.value(QStringLiteral("peak_bytes_after")).toDouble());
-    m_workbench->showOutcome(peakBefore, peakAfter, applied.join(QStringLiteral(" → ")));
-    if (const std::optional<qint64> saving = m_workbench->predictedSavingOfLastApply()) {
-        // The prediction stays with the run that measured it, as `advise --apply` stores it. The worker profiled
-        // the original again; the saving predicted from the shown run is laid on that fresh baseline.
-        PredictionRecord record;
-        record.baselineRunId = baseline;
-        record.runId = optimized;
-        record.plan = applied;
-        record.baselinePeakBytes = peakBefore;
-        record.predictedPeakBytes = peakBefore - *saving;
-        record.measuredPeakBytes = peakAfter;
-        const QString path = databasePath();
-        (void)QtConcurrent::run([path, record] {
-            try {
-                Store(path).recordPrediction(record);
-            } catch (const StoreError&) {
-                // The comparison is shown either way; only the stored prediction error is lost.
-            }
-        });
-    }
-    compareRuns({ baseline, optimized });
+    m_pendingOutcome = PendingOutcome { baseline, result };
+    compareRuns({ baseline, result });
+}
+
+void MainWindow::showWorkbenchOutcome(const StoredRun& baseline, const StoredRun& result)
+{
+    const qint64 peakBefore = baseline.metrics.peakBytes;
+    const qint64 peakAfter = result.metrics.peakBytes;
+    m_workbench->showOutcome(peakBefore, peakAfter, m_workbenchApplied.join(QStringLiteral(" → ")));
+    const std::optional<qint64> saving = m_workbench->predictedSavingOfLastApply();
+    if (!saving)
+        return;
+    // The prediction stays with the run that measured it, as `advise --apply` stores it. The saving predicted from
+    // the shown run is laid on the baseline compared (the worker may have profiled the original again).
+    PredictionRecord record;
+    record.baselineRunId = baseline.summary.id;
+    record.runId = result.summary.id;
+    record.plan = m_workbenchApplied;
+    record.baselinePeakBytes = peakBefore;
+    record.predictedPeakBytes = peakBefore - *saving;
+    record.measuredPeakBytes = peakAfter;
+    const QString path = databasePath();
+    (void)QtConcurrent::run([path, record] {
+        try {
+            Store(path).recordPrediction(record);
+        } catch (const StoreError&) {
+            // The comparison is shown either way; only the stored prediction error is lost.
+        }
+    });
 }
 
 void MainWindow::setRunning(bool running)
 {
     if (!running)
-        m_optimizing = false;
+        m_workbenchJob = false;
     m_workbench->setBusy(running);
     m_runAction->setEnabled(!running && !m_lastConfig.modelPath.isEmpty());
     m_cancelAction->setEnabled(running);

@@ -66,7 +66,8 @@ private:
     void showAbout();
     void onLatestRunFound(const QString& modelPath, qint64 runId, const RunConfig& config);
     QDockWidget* createWorkbenchDock();
-    void onOptimizationFinished();
+    void onWorkbenchJobFinished(qint64 runId);
+    void showWorkbenchOutcome(const StoredRun& baseline, const StoredRun& result);
 
     AppPaths m_paths;
     QStackedWidget* m_pages;
@@ -87,7 +88,13 @@ private:
     QString m_pendingModel; // waiting for its latest run to be looked up
     bool m_profileIfNew = false; // the demo: profile without asking
     RunConfig m_lastConfig; // pre-fills the next Run dialog
-    bool m_optimizing = false; // the job is the workbench's optimize-and-rerun
+    bool m_workbenchJob = false; // the job is the workbench's Apply and Rerun
+    QStringList m_workbenchApplied; // what it applied, in the CLI's words
+    struct PendingOutcome {
+        qint64 baselineRunId;
+        qint64 runId;
+    };
+    std::optional<PendingOutcome> m_pendingOutcome; // shown once the two runs are loaded to compare
 };
 
 } // namespace memoscope

@@ -29,8 +29,4 @@ private:
     Advice m_advice;
 };
 
-// The advisor's plan for what the settings do to memory: one structured pruning ratio and one precision.
-// Unstructured pruning and distillation change no dense tensor, so they are not part of it.
-std::optional<Plan> planOf(const WorkbenchSettings& settings);
-
 } // namespace memoscope

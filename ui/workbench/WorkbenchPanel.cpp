@@ -80,6 +80,7 @@ WorkbenchPanel::WorkbenchPanel(QWidget* parent)
     layout->addWidget(createPrecision());
     layout->addWidget(createDistillation());
     layout->addWidget(createLayers());
+    layout->addWidget(m_training = createTraining());
     layout->addWidget(m_summary);
     layout->addWidget(m_apply);
     layout->addWidget(m_outcome);
@@ -212,6 +213,41 @@ QWidget* WorkbenchPanel::createRecommendations()
     return group;
 }
 
+QWidget* WorkbenchPanel::createTraining()
+{
+    auto* group = new QGroupBox(tr("Training run options"), this);
+    group->setToolTip(tr("These change how the model is trained, not the model: Apply and Rerun profiles it again"));
+    m_checkpoint = new QLineEdit(group);
+    m_checkpoint->setObjectName(QStringLiteral("checkpoint"));
+    m_checkpoint->setPlaceholderText(tr("none; auto, or top-level layers: layer1,layer2"));
+    m_checkpointSelected = new QPushButton(tr("Checkpoint Selected Layer"), group);
+    m_checkpointSelected->setEnabled(false);
+    connect(m_checkpointSelected, &QPushButton::clicked, this, [this] {
+        QStringList layers = m_checkpoint->text().split(QLatin1Char(','), Qt::SkipEmptyParts);
+        layers.removeAll(QStringLiteral("auto"));
+        if (!layers.contains(m_selectedLayer))
+            layers << m_selectedLayer;
+        m_checkpoint->setText(layers.join(QLatin1Char(',')));
+    });
+    m_amp = new QCheckBox(tr("bfloat16 autocast (float32 master weights)"), group);
+    m_batch = new QSpinBox(group);
+    m_batch->setRange(0, 65536);
+    m_batch->setSpecialValueText(tr("as the run"));
+    m_sgd = new QCheckBox(tr("SGD with momentum instead of Adam"), group);
+    auto* form = new QFormLayout(group);
+    form->addRow(tr("Checkpoint"), m_checkpoint);
+    form->addRow(QString(), m_checkpointSelected);
+    form->addRow(QString(), m_amp);
+    form->addRow(tr("Batch"), m_batch);
+    form->addRow(QString(), m_sgd);
+    connect(m_checkpoint, &QLineEdit::textChanged, this, &WorkbenchPanel::updateSummary);
+    connect(m_amp, &QCheckBox::toggled, this, &WorkbenchPanel::updateSummary);
+    connect(m_sgd, &QCheckBox::toggled, this, &WorkbenchPanel::updateSummary);
+    connect(m_batch, &QSpinBox::valueChanged, this, &WorkbenchPanel::updateSummary);
+    group->setVisible(false); // until a training run is shown
+    return group;
+}
+
 void WorkbenchPanel::setBaseline(const LoadedRunPtr& run)
 {
     m_baseline = run->run;
@@ -222,6 +258,9 @@ void WorkbenchPanel::setBaseline(const LoadedRunPtr& run)
                           .arg(modeName(summary.config.mode))
                           .arg(formatBytes(run->run.metrics.peakBytes)));
     m_outcome->clear();
+    const bool training = summary.config.mode == RunMode::Train;
+    m_training->setVisible(training);
+    m_sgd->setEnabled(training && summary.config.optimizer == OptimizerKind::Adam);
     m_advice.reset();
     m_recommendations->clear();
     m_adviceNote->setText(tr("The advisor is reading run #%1…").arg(summary.id));
@@ -245,12 +284,10 @@ void WorkbenchPanel::onAdviceBuilt()
                                              .arg(r.risk.text.section(QLatin1Char(':'), 0, 0)),
             m_recommendations);
         item->setToolTip(QStringLiteral("%1\n%2\n%3").arg(r.settings, r.reason, r.risk.text));
-        if (!r.appliedByOptimize)
-            item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
     }
     m_adviceNote->setText(m_advice->advice().recommendations.isEmpty()
             ? tr("The advisor has nothing to recommend for this run.")
-            : tr("Greyed items are run options (Run > Run…): the workbench applies model transforms."));
+            : tr("Double-click one to switch it on below."));
     updateSummary();
     Q_EMIT adviceReady();
 }
@@ -260,15 +297,10 @@ void WorkbenchPanel::useRecommendation(int index)
     if (!m_advice || index < 0 || index >= m_advice->advice().recommendations.size())
         return;
     const Recommendation& r = m_advice->advice().recommendations[index];
-    if (!r.appliedByOptimize) {
-        m_adviceNote->setText(tr("%1 is a run option, not a model transform: profile again with <tt>%2</tt>.")
-                                  .arg(r.technique, r.settings.toHtmlEscaped()));
-        return;
-    }
     WorkbenchSettings next = settings();
     QString error;
-    if (!next.addSteps(r.plan.applySteps(), &error)) {
-        m_adviceNote->setText(error);
+    if (!next.addPlan(r.plan, &error)) {
+        m_adviceNote->setText(tr("%1: %2").arg(r.technique, error));
         return;
     }
     setSettings(next);
@@ -279,6 +311,9 @@ void WorkbenchPanel::setSelectedLayer(const QString& path)
     m_selectedLayer = path;
     m_exclude->setEnabled(!path.isEmpty());
     m_exclude->setText(path.isEmpty() ? tr("Exclude Selected Layer") : tr("Exclude %1").arg(path));
+    const bool topLevel = !path.isEmpty() && !path.contains(QLatin1Char('.')); // segments are top-level blocks
+    m_checkpointSelected->setEnabled(topLevel);
+    m_checkpointSelected->setText(topLevel ? tr("Checkpoint %1").arg(path) : tr("Checkpoint Selected Layer"));
 }
 
 void WorkbenchPanel::setBusy(bool busy)
@@ -319,6 +354,10 @@ WorkbenchSettings WorkbenchPanel::settings() const
     s.calibrationData = m_calibration->text();
     for (int row = 0; row < m_excluded->count(); ++row)
         s.excludedLayers << m_excluded->item(row)->text();
+    s.checkpoint = m_checkpoint->text().trimmed();
+    s.ampBf16 = m_amp->isChecked();
+    s.batch = m_batch->value();
+    s.switchToSgd = m_sgd->isChecked() && m_sgd->isEnabled();
     return s;
 }
 
@@ -338,6 +377,10 @@ void WorkbenchPanel::setSettings(const WorkbenchSettings& s)
     m_calibration->setText(s.calibrationData);
     m_excluded->clear();
     m_excluded->addItems(s.excludedLayers);
+    m_checkpoint->setText(s.checkpoint);
+    m_amp->setChecked(s.ampBf16);
+    m_batch->setValue(s.batch);
+    m_sgd->setChecked(s.switchToSgd);
     updateSummary();
 }
 
@@ -347,7 +390,11 @@ void WorkbenchPanel::updateSummary()
     m_unstructuredValue->setText(QStringLiteral("%1 %").arg(m_unstructured->value()));
     const WorkbenchSettings s = settings();
     const QString problem = s.problem();
-    QString text = problem.isEmpty() ? tr("Will apply: %1").arg(s.applySteps().join(QStringLiteral(" → "))) : problem;
+    QString text = problem;
+    if (problem.isEmpty() && s.hasRunOptions())
+        text = tr("Will profile again with: %1").arg(s.runOptions().join(QLatin1Char(' ')));
+    else if (problem.isEmpty())
+        text = tr("Will apply: %1").arg(s.applySteps().join(QStringLiteral(" → ")));
     if (problem.isEmpty() && m_advice) {
         if (const std::optional<qint64> peak = m_advice->predictedPeakBytes(s)) {
             const qint64 before = m_advice->measuredPeakBytes();

@@ -33,7 +33,7 @@ public:
     // for it follow in the background (adviceReady).
     void setBaseline(const LoadedRunPtr& run);
     const std::optional<StoredRun>& baseline() const { return m_baseline; }
-    // The layer selected in the layer tree, offered to "Exclude".
+    // The layer selected in the layer tree, offered to "Exclude" and, when top-level, to checkpointing.
     void setSelectedLayer(const QString& path);
     void setBusy(bool busy); // a job is running: nothing can be applied
     // After a rerun: the peaks before and after, shown as the measured saving beside the predicted one.
@@ -57,6 +57,7 @@ private:
     QWidget* createDistillation();
     QWidget* createLayers();
     QWidget* createRecommendations();
+    QWidget* createTraining();
     void onAdviceBuilt();
     void updateSummary();
 
@@ -83,6 +84,12 @@ private:
     QCheckBox* m_distill;
     QLineEdit* m_distillData;
     QSpinBox* m_epochs;
+    QLineEdit* m_checkpoint;
+    QPushButton* m_checkpointSelected;
+    QCheckBox* m_amp;
+    QSpinBox* m_batch;
+    QCheckBox* m_sgd;
+    QWidget* m_training;
     QListWidget* m_excluded;
     QPushButton* m_exclude;
     QLabel* m_summary;

@@ -50,10 +50,44 @@ QStringList WorkbenchSettings::applySteps() const
     return steps;
 }
 
+bool WorkbenchSettings::hasRunOptions() const
+{
+    return !checkpoint.isEmpty() || ampBf16 || batch > 0 || switchToSgd;
+}
+
+QStringList WorkbenchSettings::runOptions() const
+{
+    QStringList options;
+    if (!checkpoint.isEmpty())
+        options << QStringLiteral("--checkpoint ") + checkpoint;
+    if (ampBf16)
+        options << QStringLiteral("--amp bf16");
+    if (batch > 0)
+        options << QStringLiteral("batch %1").arg(batch);
+    if (switchToSgd)
+        options << QStringLiteral("--optimizer sgd");
+    return options;
+}
+
+RunConfig WorkbenchSettings::rerunConfig(const RunConfig& baseline) const
+{
+    RunConfig config = batch > 0 ? configWithBatch(baseline, batch) : baseline;
+    if (!checkpoint.isEmpty())
+        config.checkpoint = checkpoint;
+    if (ampBf16)
+        config.amp = QStringLiteral("bf16");
+    if (switchToSgd)
+        config.optimizer = OptimizerKind::Sgd;
+    config.name.clear();
+    return config;
+}
+
 QString WorkbenchSettings::problem() const
 {
     if (isEmpty())
         return QStringLiteral("Turn on at least one technique.");
+    if (hasRunOptions() && !applySteps().isEmpty())
+        return QStringLiteral("Model transforms and run options make different runs: apply one kind at a time.");
     if (distill && distillData.trimmed().isEmpty())
         return QStringLiteral("Distillation needs data: demo-digits, a CSV file, an image folder or a tensor file.");
     return {};
@@ -118,6 +152,51 @@ bool WorkbenchSettings::addSteps(const QStringList& steps, QString* error)
         }
     }
     return true;
+}
+
+bool WorkbenchSettings::addPlan(const Plan& plan, QString* error)
+{
+    if (!addSteps(plan.applySteps(), error))
+        return false;
+    if (!plan.checkpointLayers.isEmpty())
+        checkpoint = plan.checkpointLayers.join(QLatin1Char(','));
+    if (plan.batchSize > 0)
+        batch = plan.batchSize;
+    switchToSgd = switchToSgd || plan.switchToSgd;
+    if (plan.streamData) {
+        *error = QStringLiteral("streaming data is set in the run settings, with the data set it reads");
+        return false;
+    }
+    return true;
+}
+
+std::optional<Plan> WorkbenchSettings::plan() const
+{
+    Plan plan;
+    plan.pruneRatio = structuredRatio;
+    const bool lowerFloat = precision != Precision::Float32;
+    const bool int8 = quantization != Quantization::None;
+    if (lowerFloat && int8)
+        return std::nullopt;
+    if (precision == Precision::BFloat16)
+        plan.precision = memoscope::Precision::Bf16;
+    else if (precision == Precision::Float16)
+        plan.precision = memoscope::Precision::Fp16;
+    if (quantization == Quantization::Dynamic)
+        plan.precision = memoscope::Precision::Int8Dynamic;
+    else if (quantization == Quantization::Static)
+        plan.precision = memoscope::Precision::Int8Static;
+    else if (quantization == Quantization::WeightOnly)
+        plan.precision = memoscope::Precision::Int8WeightOnly;
+    if (checkpoint == QLatin1String("auto"))
+        return std::nullopt; // the CLI picks the segments when it runs
+    if (!checkpoint.isEmpty())
+        plan.checkpointLayers = checkpoint.split(QLatin1Char(','), Qt::SkipEmptyParts);
+    plan.batchSize = batch;
+    plan.switchToSgd = switchToSgd;
+    if (ampBf16 && plan.precision == memoscope::Precision::Float32)
+        return std::nullopt; // autocast keeps float32 master weights: not a plan the replay models
+    return plan;
 }
 
 } // namespace memoscope

@@ -1,9 +1,12 @@
 #pragma once
 // What the workbench's switches say, as the `optimize` worker's command line: every technique the user turned
 // on, in the order the pipeline applies them (prune, distill, then lower the precision), so that the app does
-// exactly what `memoscope-cli optimize` would. Filled by hand or from an advisor recommendation's --apply steps.
+// exactly what `memoscope-cli optimize` would. Training's run options (checkpointing, bf16 autocast, batch,
+// optimizer) change how the model is run, not the model: they make a new profile of it instead. Filled by hand
+// or from an advisor recommendation.
 
 #include "core/RunConfig.h"
+#include "core/advisor/Plan.h"
 
 #include <QString>
 #include <QStringList>
@@ -27,7 +30,17 @@ struct WorkbenchSettings {
     QString calibrationData; // int8-static; random inputs when empty
     QStringList excludedLayers; // left as they are by every technique
 
-    bool isEmpty() const { return applySteps().isEmpty(); }
+    // Run options (training): profile the model again with them.
+    QString checkpoint; // empty: none; "auto", or top-level module paths joined by ','
+    bool ampBf16 = false; // bf16 autocast for forward and backward
+    int batch = 0; // samples per step; 0: as the baseline ran
+    bool switchToSgd = false; // SGD with momentum instead of Adam: one copy of optimizer state, not two
+
+    bool isEmpty() const { return applySteps().isEmpty() && !hasRunOptions(); }
+    bool hasRunOptions() const;
+    QStringList runOptions() const; // in the CLI's words: "--checkpoint layer1", "--amp bf16", "--batch 16"...
+    // The baseline's configuration with the run options set: what the rerun profiles.
+    RunConfig rerunConfig(const RunConfig& baseline) const;
     // The --apply steps in pipeline order; "distill" marks where distillation runs.
     QStringList applySteps() const;
     // One sentence when the settings cannot run (distillation without data); empty when they can.
@@ -38,6 +51,10 @@ struct WorkbenchSettings {
     // Turns on what --apply steps say ("int8-dynamic", "prune-structured=0.5:l2"); false with *error on a step
     // the workbench does not know.
     bool addSteps(const QStringList& steps, QString* error);
+    // Turns on what an advisor's plan says: its --apply steps and its run options.
+    bool addPlan(const Plan& plan, QString* error);
+    // The advisor's plan for the settings, to predict their peak; nothing when they hold two precisions.
+    std::optional<Plan> plan() const;
 };
 
 } // namespace memoscope
