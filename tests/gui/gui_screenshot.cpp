@@ -92,7 +92,7 @@ int main(int argc, char** argv)
         workbench->raise();
         WorkbenchSettings settings;
         settings.structuredRatio = 0.5;
-        settings.quantization = WorkbenchSettings::Quantization::Dynamic;
+        settings.checkpoint = QStringLiteral("layer1,layer2"); // a training run: run options show
         window.workbench()->setSettings(settings);
         if (!save(&window, outDir + QStringLiteral("/workbench.png")))
             return 1;

@@ -260,6 +260,12 @@ void WorkbenchPanel::setBaseline(const LoadedRunPtr& run)
     m_outcome->clear();
     const bool training = summary.config.mode == RunMode::Train;
     m_training->setVisible(training);
+    // int8 weights are not trained here (no quantization-aware training): for inference runs only.
+    if (training)
+        m_quantization->setCurrentIndex(int(WorkbenchSettings::Quantization::None));
+    m_quantization->setEnabled(!training);
+    m_quantization->setToolTip(training ? tr("int8 models run inference only: profile an inference run to quantize")
+                                        : QString());
     m_sgd->setEnabled(training && summary.config.optimizer == OptimizerKind::Adam);
     m_advice.reset();
     m_recommendations->clear();
