@@ -1,7 +1,9 @@
 #pragma once
 // Choosing which blocks to checkpoint so that a training step fits a memory budget with the least
-// recomputation, by replaying the measured run without checkpointing (see profiler/CheckpointChoice.h).
+// recomputation, by replaying the measured run without checkpointing as the advisor does (PeakSimulator; see
+// profiler/CheckpointChoice.h).
 
+#include "RunConfig.h"
 #include "RunTrace.h"
 
 #include <QString>
@@ -15,13 +17,6 @@ struct CheckpointCandidate {
     double recomputeMs = 0; // its forward time: what checkpointing it adds to backward
 };
 
-// The peak of `trace` (one training iteration without checkpointing) replayed as if `segments` had been
-// checkpointed: each activation a segment kept for backward, except the segment's output (the last one it
-// made, which the next block keeps anyway), is not alive from forward on but made again when the segment's
-// backward begins (its first backward event), and freed when it was. Recomputing a whole segment at once is
-// an upper bound: in reality its activations build up op by op.
-qint64 replayedPeak(const RunTrace& trace, const QStringList& segments);
-
 struct CheckpointPlan {
     QStringList segments; // in the candidates' order
     qint64 predictedPeakBytes = 0;
@@ -32,7 +27,8 @@ struct CheckpointPlan {
 // Among the sets of candidates whose replayed peak is within the budget, the one with the least recompute time
 // (then the lower peak). Up to 10 candidates every set is tried; beyond, blocks are added greedily by bytes of
 // peak saved per millisecond of recompute. When none fits, the lowest-peak plan found, with fits == false.
-CheckpointPlan planCheckpoints(
-    const RunTrace& trace, const QVector<CheckpointCandidate>& candidates, qint64 budgetBytes);
+// `trace` is one training iteration without checkpointing, made with `config`.
+CheckpointPlan planCheckpoints(const RunTrace& trace, const RunConfig& config,
+    const QVector<CheckpointCandidate>& candidates, qint64 budgetBytes);
 
 } // namespace memoscope

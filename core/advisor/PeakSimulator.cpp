@@ -26,23 +26,6 @@ PeakSimulator::PeakSimulator(const RunTrace& trace, const RunConfig& config)
         m_batchInputBytes += spec ? spec->byteCount() : 0;
     }
 
-    // One forward pass of a top-level layer: the activations it keeps, and the last of them (its output), which
-    // is all that checkpointing keeps of it.
-    qint32 current = -1;
-    qint32 lastAllocation = -1;
-    qint64 lastBytes = 0;
-    qint64 passBytes = 0;
-    auto closePass = [&] {
-        if (current >= 0 && lastAllocation >= 0) {
-            m_boundaryAllocations.insert(lastAllocation);
-            m_boundaryBytes[current] = std::max(m_boundaryBytes.value(current), lastBytes);
-            m_keptActivations[current] = std::max(m_keptActivations.value(current), passBytes);
-        }
-        current = -1;
-        lastAllocation = -1;
-        lastBytes = 0;
-        passBytes = 0;
-    };
     m_ranOnItsOwn.fill(false, trace.layers.size());
     qint64 inputLive = 0;
     qint64 dataLive = 0;
@@ -63,16 +46,40 @@ PeakSimulator::PeakSimulator(const RunTrace& trace, const RunConfig& config)
             inputLive += event.bytes;
             m_largestInputLive = std::max(m_largestInputLive, inputLive);
         }
+    }
+    m_topLevelPasses = passesOf(m_topLevel);
+}
+
+PeakSimulator::SegmentPasses PeakSimulator::passesOf(const QVector<qint32>& segmentOfLayer) const
+{
+    SegmentPasses passes;
+    qint32 current = -1;
+    qint32 lastAllocation = -1;
+    qint64 lastBytes = 0;
+    qint64 passBytes = 0;
+    auto closePass = [&] {
+        if (current >= 0 && lastAllocation >= 0) {
+            passes.boundaryAllocations.insert(lastAllocation);
+            passes.boundaryBytes[current] = std::max(passes.boundaryBytes.value(current), lastBytes);
+            passes.keptBytes[current] = std::max(passes.keptBytes.value(current), passBytes);
+        }
+        current = -1;
+        lastAllocation = -1;
+        lastBytes = 0;
+        passBytes = 0;
+    };
+    for (const Event& event : m_trace.events) {
         if (event.bytes <= 0)
             continue;
         if (event.phase != Phase::Forward) {
             closePass();
             continue;
         }
-        const qint32 top = event.layerId >= 0 && event.layerId < m_topLevel.size() ? m_topLevel[event.layerId] : -1;
-        if (top != current)
+        const qint32 segment
+            = event.layerId >= 0 && event.layerId < segmentOfLayer.size() ? segmentOfLayer[event.layerId] : -1;
+        if (segment != current)
             closePass();
-        current = top;
+        current = segment;
         if (event.category == Category::Activation) {
             lastAllocation = event.allocationId;
             lastBytes = event.bytes;
@@ -80,6 +87,25 @@ PeakSimulator::PeakSimulator(const RunTrace& trace, const RunConfig& config)
         }
     }
     closePass();
+    return passes;
+}
+
+QVector<qint32> PeakSimulator::segmentsOf(const QStringList& paths) const
+{
+    QVector<qint32> segmentOfLayer(m_trace.layers.size(), -1);
+    for (const Layer& layer : m_trace.layers) {
+        if (layer.pseudo)
+            continue;
+        for (int s = 0; s < paths.size() && segmentOfLayer[layer.id] < 0; ++s) {
+            const QString& path = paths[s];
+            if (!path.isEmpty()
+                && (layer.path == path
+                    || (layer.path.startsWith(path) && layer.path.size() > path.size()
+                        && layer.path[path.size()] == QLatin1Char('.'))))
+                segmentOfLayer[layer.id] = s;
+        }
+    }
+    return segmentOfLayer;
 }
 
 qint32 PeakSimulator::layerIdOfPath(const QString& path) const
@@ -178,13 +204,6 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
     return f;
 }
 
-bool PeakSimulator::droppedByCheckpoint(const Event& event, const QSet<qint32>& checkpointed) const
-{
-    return event.category == Category::Activation && event.phase == Phase::Forward && event.layerId >= 0
-        && event.layerId < m_topLevel.size() && checkpointed.contains(m_topLevel[event.layerId])
-        && !m_boundaryAllocations.contains(event.allocationId);
-}
-
 double PeakSimulator::factorOf(const Event& event, const Factors& f) const
 {
     const qint32 layer = event.layerId >= 0 && event.layerId < m_trace.layers.size() ? event.layerId : -1;
@@ -218,18 +237,26 @@ double PeakSimulator::factorOf(const Event& event, const Factors& f) const
 PeakPrediction PeakSimulator::predict(const Plan& plan) const
 {
     const Factors f = factorsOf(plan);
-    QSet<qint32> checkpointed;
-    for (const QString& path : plan.checkpointLayers)
-        checkpointed.insert(layerIdOfPath(path));
+    const QVector<qint32> segmentOfLayer = segmentsOf(plan.checkpointLayers);
+    const SegmentPasses passes
+        = plan.checkpointLayers.isEmpty() ? SegmentPasses {} : passesOf(segmentOfLayer);
+    QVector<double> segmentActivationFactor;
+    for (const QString& path : plan.checkpointLayers) {
+        const qint32 id = layerIdOfPath(path);
+        segmentActivationFactor << (id >= 0 ? f.activation[id] : 1.0);
+    }
 
-    // Checkpointing: a checkpointed layer's activations (all but its output) are dropped from its forward until
-    // its backward begins, when they are rebuilt as they were and then freed as backward frees them.
-    QHash<qint32, double> droppedLive; // per checkpointed layer: its activations the original run held
-    QSet<qint32> inBackward;
+    // Checkpointing: a segment's activations (all but its output) are dropped from its forward until its backward
+    // begins, when they are rebuilt as they were and then freed as backward frees them.
+    QVector<double> droppedLive(plan.checkpointLayers.size(), 0); // per segment: its activations the run held
+    QVector<bool> inBackward(plan.checkpointLayers.size(), false);
     double dropped = 0; // of those, the ones currently dropped
-    // The recompute runs the layer's forward again from its saved input, so while its backward runs, a second
-    // copy of its output exists besides the one the next layer kept (measured on deep_mlp and resnet18).
-    double recomputedOutput = 0;
+    // The recompute runs the segment's forward again from its saved input, so while its backward runs, a second
+    // copy of its output exists besides the one the next layer kept; and the gradient of that output, which a
+    // layer's backward normally frees after its first op, is held until the whole segment has back-propagated
+    // (the recompute's graph is a separate backward call). Both are output-sized (measured on deep_mlp and
+    // resnet18; torch.utils.checkpoint holds the same two).
+    double recomputeHeld = 0;
 
     PeakPrediction prediction;
     std::array<double, CategoryCount> live {};
@@ -244,33 +271,33 @@ PeakPrediction PeakSimulator::predict(const Plan& plan) const
         const bool known = event.layerId >= 0 && event.layerId < m_trace.layers.size();
         if (event.bytes > 0)
             running = runsInLayer(event) && known ? event.layerId : -1;
-        if (!checkpointed.isEmpty() && known) {
-            const qint32 top = m_topLevel[event.layerId];
-            if (checkpointed.contains(top) && event.bytes > 0) {
-                if (event.phase == Phase::Backward && !inBackward.contains(top)) {
-                    inBackward.insert(top); // rebuilt
-                    dropped -= droppedLive.value(top);
-                    recomputedOutput = double(m_boundaryBytes.value(top)) * f.batch * f.activation.value(top, 1);
-                } else if (event.phase == Phase::Forward && inBackward.contains(top)) {
-                    inBackward.remove(top); // the next iteration's forward
-                    dropped += droppedLive.value(top);
-                    recomputedOutput = 0;
-                }
+        const qint32 segment = known ? segmentOfLayer[event.layerId] : -1;
+        if (segment >= 0) {
+            if (event.bytes > 0 && event.phase == Phase::Backward && !inBackward[segment]) {
+                inBackward[segment] = true; // rebuilt
+                dropped -= droppedLive[segment];
+                recomputeHeld = 2 * double(passes.boundaryBytes.value(segment)) * f.batch
+                    * segmentActivationFactor[segment];
+            } else if (event.bytes > 0 && event.phase == Phase::Forward && inBackward[segment]) {
+                inBackward[segment] = false; // the next iteration's forward
+                dropped += droppedLive[segment];
+                recomputeHeld = 0;
             }
-            if (droppedByCheckpoint(event, checkpointed)) {
-                droppedLive[top] += bytes;
-                if (!inBackward.contains(top))
+            if (event.category == Category::Activation && event.phase == Phase::Forward
+                && !passes.boundaryAllocations.contains(event.allocationId)) {
+                droppedLive[segment] += bytes;
+                if (!inBackward[segment])
                     dropped += bytes;
             }
         }
         // Bytes the plan adds that the run never allocated: float copies of a running layer's weights.
         const double copies = running >= 0 ? double(f.whileRunning[running]) : 0;
-        if (total - dropped + copies + recomputedOutput > best) {
-            best = total - dropped + copies + recomputedOutput;
+        if (total - dropped + copies + recomputeHeld > best) {
+            best = total - dropped + copies + recomputeHeld;
             prediction.peakEventIndex = qint64(i);
             for (int c = 0; c < CategoryCount; ++c)
                 prediction.categoriesAtPeak[c] = qint64(live[c]);
-            prediction.categoriesAtPeak[int(Category::Temporary)] += qint64(copies + recomputedOutput);
+            prediction.categoriesAtPeak[int(Category::Temporary)] += qint64(copies + recomputeHeld);
             prediction.categoriesAtPeak[int(Category::Activation)] -= qint64(dropped);
         }
     }

@@ -3,7 +3,8 @@
 // resize it: weights of the layers a technique changes, activations whose channels pruning cuts or whose
 // precision drops, batch-sized tensors with the batch, Adam's second copy of the parameters. Only what was
 // measured can shrink, and the replay finds the new peak wherever it lands (not always where the old one was).
-// Sizes combine multiplicatively: pruning then bf16 makes a weight (1 - r)^2 x 0.5 as large.
+// Sizes combine multiplicatively: pruning then bf16 makes a weight (1 - r)^2 x 0.5 as large. Checkpointed modules
+// drop their activations after forward and rebuild them, as the recompute does, when their backward begins.
 
 #include "Plan.h"
 
@@ -49,8 +50,8 @@ public:
     qint64 largestDataLive() const { return m_largestDataLive; } // the data set the run held (Category::Data)
     // Activation bytes a top-level layer keeps in one forward pass, and those it would keep at its boundary
     // (its output) if checkpointed.
-    qint64 keptActivationBytes(qint32 topLevelLayer) const { return m_keptActivations.value(topLevelLayer); }
-    qint64 boundaryBytes(qint32 topLevelLayer) const { return m_boundaryBytes.value(topLevelLayer); }
+    qint64 keptActivationBytes(qint32 topLevelLayer) const { return m_topLevelPasses.keptBytes.value(topLevelLayer); }
+    qint64 boundaryBytes(qint32 topLevelLayer) const { return m_topLevelPasses.boundaryBytes.value(topLevelLayer); }
     qint32 layerIdOfPath(const QString& path) const;
 
 private:
@@ -68,8 +69,18 @@ private:
     };
     Factors factorsOf(const Plan& plan) const;
     double factorOf(const Event& event, const Factors& factors) const;
-    // A checkpointed layer's activation that checkpointing drops after its forward and rebuilds for its backward.
-    bool droppedByCheckpoint(const Event& event, const QSet<qint32>& checkpointed) const;
+
+    // Segments are modules with everything inside them, keyed by an id per segment; -1: in none.
+    // Forward passes of each segment: the activations it keeps, and the last of them (its output), which is all
+    // that checkpointing keeps of it.
+    struct SegmentPasses {
+        QSet<qint32> boundaryAllocations; // each segment's last activation of each forward pass
+        QHash<qint32, qint64> keptBytes; // per segment, the most one pass keeps
+        QHash<qint32, qint64> boundaryBytes;
+    };
+    SegmentPasses passesOf(const QVector<qint32>& segmentOfLayer) const;
+    // Per layer: the index in `paths` of the module that holds it (the module itself or an ancestor), or -1.
+    QVector<qint32> segmentsOf(const QStringList& paths) const;
 
     const RunTrace& m_trace;
     RunConfig m_config;
@@ -77,9 +88,7 @@ private:
     QVector<PruningShape> m_pruning;
     QVector<qint32> m_topLevel;
     QVector<bool> m_ranOnItsOwn; // allocated in forward itself: not only read by a parent's fused op
-    QSet<qint32> m_boundaryAllocations; // each top-level layer's last activation of each forward pass
-    QHash<qint32, qint64> m_keptActivations;
-    QHash<qint32, qint64> m_boundaryBytes;
+    SegmentPasses m_topLevelPasses; // each top-level layer as a segment, keyed by its layer id
     int m_batchSize = 0;
     qint64 m_batchInputBytes = 0;
     qint64 m_largestInputLive = 0;

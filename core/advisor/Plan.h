@@ -17,7 +17,7 @@ struct Plan {
     Precision precision = Precision::Float32;
     bool switchToSgd = false; // training with Adam: SGD with momentum keeps one copy of the parameters, not two
     int batchSize = 0; // 0: the batch the run was profiled with
-    QStringList checkpointLayers; // top-level layers whose activations are recomputed in backward
+    QStringList checkpointLayers; // modules (with their children) whose activations are recomputed in backward
     bool streamData = false; // read the data set in batches instead of holding it
 
     bool isEmpty() const;

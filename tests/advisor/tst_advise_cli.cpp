@@ -48,10 +48,10 @@ private Q_SLOTS:
                                         << "8x64"
                                         << "train"
                                         << "adam" << QStringList { "--optimizer sgd" };
-        // Six top-level blocks at a batch of 512 keep more activations for backward than their weights, gradients
+        // Six top-level blocks at a batch of 2048 keep more activations for backward than their weights, gradients
         // and momentum: rebuilding them in backward is the lever that costs no accuracy.
         QTest::newRow("deep_mlp train") << "deep_mlp"
-                                        << "512x256"
+                                        << "2048x256"
                                         << "train"
                                         << "sgd" << QStringList { "--checkpoint" };
     }
@@ -112,6 +112,16 @@ private Q_SLOTS:
                                                     << "4x32:int64:0..999"
                                                     << "inference"
                                                     << "bf16";
+        // resnet18's peak moves to layer1's backward, where the recompute rebuilds its activations and holds a copy
+        // of its output and of the output's gradient: the advisor checkpoints layer1 alone.
+        QTest::newRow("resnet18 train checkpoint") << "resnet18"
+                                                   << "8x3x224x224"
+                                                   << "train"
+                                                   << "--checkpoint layer1";
+        QTest::newRow("deep_mlp train checkpoint") << "deep_mlp"
+                                                   << "2048x256"
+                                                   << "train"
+                                                   << "--checkpoint block0,block1,block2,block3,block4";
         QTest::newRow("mlp train adam -> sgd") << "mlp"
                                                << "64x64"
                                                << "train"

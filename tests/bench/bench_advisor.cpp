@@ -53,12 +53,15 @@ int main(int argc, char** argv)
             { "bf16", "fp16", "int8-dynamic", "int8-weight-only" } },
         { { "resnet18", "4x3x64x64", "train", "sgd", 1 },
             { "bf16", "prune-structured=0.5", "--input 2x3x64x64:float32" } },
+        { { "resnet18", "8x3x224x224", "train", "sgd", 1 }, { "--checkpoint layer1" } },
+        { { "deep_mlp", "2048x256", "train", "sgd", 1 },
+            { "--checkpoint block0,block1,block2,block3,block4", "--input 1024x256:float32", "bf16" } },
         { { "mlp", "64x64", "train", "adam", 2 }, { "--optimizer sgd", "--input 32x64:float32" } },
         { { "mlp", "8x64", "train", "adam", 2 }, { "--optimizer sgd" } },
         { { "transformer", "4x32:int64:0..999", "train", "adam", 1 }, { "--optimizer sgd" } },
     };
     if (quick)
-        cases = { cases[1], cases[5], cases[6] };
+        cases = { cases[1], cases[7], cases[8] };
 
     QTemporaryDir dir;
     const QString database = dir.filePath(QStringLiteral("runs.sqlite"));
