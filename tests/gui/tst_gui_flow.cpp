@@ -310,9 +310,20 @@ private Q_SLOTS:
         QVERIFY(shown.wait(workerTimeout));
         const qint64 baseline = shown.first().first().toLongLong();
         WorkbenchPanel* bench = m_window->workbench();
-        WorkbenchSettings settings;
-        settings.checkpoint = QStringLiteral("fc1,fc2");
-        bench->setSettings(settings);
+        // Boundaries picked on the timeline (a click selects the layer running then) and in the layer tree.
+        auto* checkpointSelected = bench->findChild<QPushButton*>(QStringLiteral("checkpointSelected"));
+        const QVector<Layer>& layers = m_window->runPage()->run()->run.trace.layers;
+        const auto idOf = [&](const QString& path) {
+            return int(std::find_if(layers.begin(), layers.end(), [&](const Layer& l) { return l.path == path; })
+                - layers.begin());
+        };
+        Q_EMIT m_window->runPage()->timeline()->layerClicked(idOf(QStringLiteral("fc1")));
+        QCOMPARE(checkpointSelected->text(), QStringLiteral("Checkpoint fc1"));
+        checkpointSelected->click();
+        m_window->runPage()->selectLayer(idOf(QStringLiteral("fc2")));
+        QCOMPARE(checkpointSelected->text(), QStringLiteral("Checkpoint fc2"));
+        checkpointSelected->click();
+        QCOMPARE(bench->settings().checkpoint, QStringLiteral("fc1,fc2"));
         auto* apply = bench->findChild<QPushButton*>(QStringLiteral("applyAndRerun"));
         QVERIFY(apply->isEnabled());
         QSignalSpy compared(m_window.get(), &MainWindow::comparisonShown);
@@ -327,6 +338,39 @@ private Q_SLOTS:
         QCOMPARE(runs[1]->run.metrics.checkpointSegments, QStringList({ QStringLiteral("fc1"), QStringLiteral("fc2") }));
         const QString outcome = bench->findChild<QLabel*>(QStringLiteral("workbenchOutcome"))->text();
         QVERIFY2(outcome.contains(QStringLiteral("--checkpoint fc1,fc2")), qPrintable(outcome));
+    }
+
+    // The data set a training run held whole is streamed on a rerun: the data's bytes at the peak drop to a batch.
+    void workbenchStreamsTheDataSet()
+    {
+        QSignalSpy shown(m_window.get(), &MainWindow::runShown);
+        RunConfig config = mlpConfig(RunMode::Train);
+        config.inputs.clear();
+        config.data = QStringLiteral("demo-digits");
+        config.dataReading = DataReading::InMemory;
+        config.batch = 32;
+        m_window->runModel(config);
+        QVERIFY(shown.wait(workerTimeout));
+        WorkbenchPanel* bench = m_window->workbench();
+        WorkbenchSettings settings;
+        settings.streamData = true;
+        bench->setSettings(settings);
+        auto* apply = bench->findChild<QPushButton*>(QStringLiteral("applyAndRerun"));
+        QVERIFY(apply->isEnabled());
+        QSignalSpy compared(m_window.get(), &MainWindow::comparisonShown);
+        QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
+        apply->click();
+        QTRY_VERIFY_WITH_TIMEOUT(!compared.isEmpty() || !failed.isEmpty(), workerTimeout);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(1).toString()));
+        const QVector<LoadedRunPtr>& runs = m_window->comparePage()->runs();
+        QCOMPARE(runs.size(), 2);
+        QCOMPARE(runs[1]->run.summary.config.data, QStringLiteral("demo-digits"));
+        QCOMPARE(runs[1]->run.summary.config.dataReading, DataReading::Streamed);
+        const qint64 held = runs[0]->run.metrics.categoriesAtPeak[int(Category::Data)];
+        const qint64 streamed = runs[1]->run.metrics.categoriesAtPeak[int(Category::Data)];
+        qInfo("demo digits, batch 32: data at the peak %lld bytes held whole, %lld streamed", held, streamed);
+        QVERIFY(held > 1797 * 64 * 4); // every sample's 64 float32 features
+        QVERIFY(streamed <= 2 * 32 * (64 * 4 + 8)); // at most two batches of features and labels
     }
 
     void demoIsProfiledOnFirstStart()

@@ -141,10 +141,43 @@ private Q_SLOTS:
         const std::optional<Plan> back = settings.plan();
         QVERIFY(back.has_value());
         QCOMPARE(back->checkpointLayers, plan.checkpointLayers);
+        // Streaming the data set the baseline held whole: the same data, read batch by batch.
         plan = Plan();
         plan.streamData = true;
-        QVERIFY(!WorkbenchSettings().addPlan(plan, &error)); // the data set is chosen in the run settings
-        QVERIFY(error.contains(QStringLiteral("streaming")));
+        WorkbenchSettings streaming;
+        QVERIFY2(streaming.addPlan(plan, &error), qPrintable(error));
+        QVERIFY(streaming.streamData);
+        QCOMPARE(streaming.runOptions(), QStringList { QStringLiteral("--stream") });
+        QVERIFY(streaming.plan().has_value() && streaming.plan()->streamData);
+        RunConfig baseline;
+        baseline.mode = RunMode::Train;
+        baseline.data = QStringLiteral("digits.csv");
+        baseline.dataReading = DataReading::InMemory;
+        QVERIFY(streaming.rerunProblem(baseline).isEmpty());
+        const RunConfig rerun = streaming.rerunConfig(baseline);
+        QCOMPARE(rerun.data, QStringLiteral("digits.csv"));
+        QCOMPARE(rerun.dataReading, DataReading::Streamed);
+    }
+
+    void dataSetIsARunOption()
+    {
+        RunConfig baseline;
+        baseline.mode = RunMode::Train;
+        baseline.inputs = { QStringLiteral("32x64") };
+        WorkbenchSettings settings;
+        settings.streamData = true;
+        // Random inputs have nothing to stream: the user is told to name a data set.
+        QVERIFY(settings.problem().isEmpty());
+        QVERIFY(settings.rerunProblem(baseline).contains(QStringLiteral("name one under Data")));
+        settings.data = QStringLiteral("demo-digits");
+        QVERIFY(settings.rerunProblem(baseline).isEmpty());
+        QCOMPARE(settings.runOptions(), QStringList({ QStringLiteral("--data demo-digits"), QStringLiteral("--stream") }));
+        const RunConfig rerun = settings.rerunConfig(baseline);
+        QCOMPARE(rerun.data, QStringLiteral("demo-digits"));
+        QCOMPARE(rerun.dataReading, DataReading::Streamed);
+        QVERIFY(!settings.plan().has_value()); // another data set: nothing measured to replay
+        settings.streamData = false;
+        QCOMPARE(settings.rerunConfig(baseline).dataReading, DataReading::InMemory);
     }
 
     void unknownStepIsRefused()

@@ -366,7 +366,9 @@ void MainWindow::applyWorkbench(const WorkbenchSettings& settings)
     const std::optional<StoredRun>& baseline = m_workbench->baseline();
     if (!baseline || m_job->isRunning())
         return;
-    const QString problem = settings.problem();
+    QString problem = settings.problem();
+    if (problem.isEmpty())
+        problem = settings.rerunProblem(baseline->summary.config);
     if (!problem.isEmpty()) {
         showError(tr("Cannot apply"), problem);
         return;

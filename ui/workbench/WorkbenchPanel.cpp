@@ -219,14 +219,16 @@ QWidget* WorkbenchPanel::createTraining()
     group->setToolTip(tr("These change how the model is trained, not the model: Apply and Rerun profiles it again"));
     m_checkpoint = new QLineEdit(group);
     m_checkpoint->setObjectName(QStringLiteral("checkpoint"));
-    m_checkpoint->setPlaceholderText(tr("none; auto, or top-level layers: layer1,layer2"));
+    m_checkpoint->setPlaceholderText(tr("none; auto, or modules: layer1,layer2"));
     m_checkpointSelected = new QPushButton(tr("Checkpoint Selected Layer"), group);
+    m_checkpointSelected->setObjectName(QStringLiteral("checkpointSelected"));
     m_checkpointSelected->setEnabled(false);
     connect(m_checkpointSelected, &QPushButton::clicked, this, [this] {
         QStringList layers = m_checkpoint->text().split(QLatin1Char(','), Qt::SkipEmptyParts);
         layers.removeAll(QStringLiteral("auto"));
-        if (!layers.contains(m_selectedLayer))
-            layers << m_selectedLayer;
+        const QString block = checkpointBlockOf(m_selectedLayer);
+        if (!layers.contains(block))
+            layers << block;
         m_checkpoint->setText(layers.join(QLatin1Char(',')));
     });
     m_amp = new QCheckBox(tr("bfloat16 autocast (float32 master weights)"), group);
@@ -234,16 +236,26 @@ QWidget* WorkbenchPanel::createTraining()
     m_batch->setRange(0, 65536);
     m_batch->setSpecialValueText(tr("as the run"));
     m_sgd = new QCheckBox(tr("SGD with momentum instead of Adam"), group);
+    m_data = new QLineEdit(group);
+    m_data->setObjectName(QStringLiteral("trainingData"));
+    m_data->setToolTip(tr("The labelled data set the rerun trains on: demo-digits, a CSV file (features, then the "
+                          "label), a folder of images with one sub-folder per class, or a tensor file"));
+    m_stream = new QCheckBox(tr("Stream the data set in batches (instead of loading it whole)"), group);
+    m_stream->setObjectName(QStringLiteral("streamData"));
     auto* form = new QFormLayout(group);
     form->addRow(tr("Checkpoint"), m_checkpoint);
     form->addRow(QString(), m_checkpointSelected);
     form->addRow(QString(), m_amp);
     form->addRow(tr("Batch"), m_batch);
     form->addRow(QString(), m_sgd);
+    form->addRow(tr("Data"), m_data);
+    form->addRow(QString(), m_stream);
     connect(m_checkpoint, &QLineEdit::textChanged, this, &WorkbenchPanel::updateSummary);
     connect(m_amp, &QCheckBox::toggled, this, &WorkbenchPanel::updateSummary);
     connect(m_sgd, &QCheckBox::toggled, this, &WorkbenchPanel::updateSummary);
     connect(m_batch, &QSpinBox::valueChanged, this, &WorkbenchPanel::updateSummary);
+    connect(m_data, &QLineEdit::textChanged, this, &WorkbenchPanel::updateSummary);
+    connect(m_stream, &QCheckBox::toggled, this, &WorkbenchPanel::updateSummary);
     group->setVisible(false); // until a training run is shown
     return group;
 }
@@ -267,6 +279,12 @@ void WorkbenchPanel::setBaseline(const LoadedRunPtr& run)
     m_quantization->setToolTip(training ? tr("int8 models run inference only: profile an inference run to quantize")
                                         : QString());
     m_sgd->setEnabled(training && summary.config.optimizer == OptimizerKind::Adam);
+    m_data->setPlaceholderText(summary.config.data.isEmpty()
+            ? tr("random inputs, as run #%1 trained").arg(summary.id)
+            : tr("%1, as run #%2 read it (%3)")
+                  .arg(summary.config.data)
+                  .arg(summary.id)
+                  .arg(summary.config.dataReading == DataReading::Streamed ? tr("streamed") : tr("whole")));
     m_advice.reset();
     m_recommendations->clear();
     m_adviceNote->setText(tr("The advisor is reading run #%1…").arg(summary.id));
@@ -312,14 +330,21 @@ void WorkbenchPanel::useRecommendation(int index)
     setSettings(next);
 }
 
+QString WorkbenchPanel::checkpointBlockOf(const QString& path)
+{
+    // A single layer keeps its input for backward anyway: checkpointing pays on a block of several. A click on
+    // the timeline selects the innermost layer running then, so the block it belongs to is offered.
+    return path.section(QLatin1Char('.'), 0, 0);
+}
+
 void WorkbenchPanel::setSelectedLayer(const QString& path)
 {
     m_selectedLayer = path;
     m_exclude->setEnabled(!path.isEmpty());
     m_exclude->setText(path.isEmpty() ? tr("Exclude Selected Layer") : tr("Exclude %1").arg(path));
-    const bool topLevel = !path.isEmpty() && !path.contains(QLatin1Char('.')); // segments are top-level blocks
-    m_checkpointSelected->setEnabled(topLevel);
-    m_checkpointSelected->setText(topLevel ? tr("Checkpoint %1").arg(path) : tr("Checkpoint Selected Layer"));
+    const QString block = checkpointBlockOf(path);
+    m_checkpointSelected->setEnabled(!block.isEmpty());
+    m_checkpointSelected->setText(block.isEmpty() ? tr("Checkpoint Selected Layer") : tr("Checkpoint %1").arg(block));
 }
 
 void WorkbenchPanel::setBusy(bool busy)
@@ -364,6 +389,8 @@ WorkbenchSettings WorkbenchPanel::settings() const
     s.ampBf16 = m_amp->isChecked();
     s.batch = m_batch->value();
     s.switchToSgd = m_sgd->isChecked() && m_sgd->isEnabled();
+    s.data = m_data->text().trimmed();
+    s.streamData = m_stream->isChecked();
     return s;
 }
 
@@ -387,6 +414,8 @@ void WorkbenchPanel::setSettings(const WorkbenchSettings& s)
     m_amp->setChecked(s.ampBf16);
     m_batch->setValue(s.batch);
     m_sgd->setChecked(s.switchToSgd);
+    m_data->setText(s.data);
+    m_stream->setChecked(s.streamData);
     updateSummary();
 }
 
@@ -395,7 +424,9 @@ void WorkbenchPanel::updateSummary()
     m_structuredValue->setText(QStringLiteral("%1 %").arg(m_structured->value()));
     m_unstructuredValue->setText(QStringLiteral("%1 %").arg(m_unstructured->value()));
     const WorkbenchSettings s = settings();
-    const QString problem = s.problem();
+    QString problem = s.problem();
+    if (problem.isEmpty() && m_baseline)
+        problem = s.rerunProblem(m_baseline->summary.config);
     QString text = problem;
     if (problem.isEmpty() && s.hasRunOptions())
         text = tr("Will profile again with: %1").arg(s.runOptions().join(QLatin1Char(' ')));

@@ -68,6 +68,7 @@ private:
     std::optional<qint64> m_predictedSavingOfLastApply;
     QListWidget* m_recommendations;
     QLabel* m_adviceNote;
+    static QString checkpointBlockOf(const QString& path); // the top-level block a selected layer is in
     QString m_selectedLayer;
     bool m_busy = false;
     QLabel* m_target;
@@ -89,6 +90,8 @@ private:
     QCheckBox* m_amp;
     QSpinBox* m_batch;
     QCheckBox* m_sgd;
+    QLineEdit* m_data;
+    QCheckBox* m_stream;
     QWidget* m_training;
     QListWidget* m_excluded;
     QPushButton* m_exclude;

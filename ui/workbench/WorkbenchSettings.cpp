@@ -52,7 +52,7 @@ QStringList WorkbenchSettings::applySteps() const
 
 bool WorkbenchSettings::hasRunOptions() const
 {
-    return !checkpoint.isEmpty() || ampBf16 || batch > 0 || switchToSgd;
+    return !checkpoint.isEmpty() || ampBf16 || batch > 0 || switchToSgd || !data.trimmed().isEmpty() || streamData;
 }
 
 QStringList WorkbenchSettings::runOptions() const
@@ -66,6 +66,10 @@ QStringList WorkbenchSettings::runOptions() const
         options << QStringLiteral("batch %1").arg(batch);
     if (switchToSgd)
         options << QStringLiteral("--optimizer sgd");
+    if (!data.trimmed().isEmpty())
+        options << QStringLiteral("--data ") + data.trimmed();
+    if (streamData)
+        options << QStringLiteral("--stream");
     return options;
 }
 
@@ -78,6 +82,12 @@ RunConfig WorkbenchSettings::rerunConfig(const RunConfig& baseline) const
         config.amp = QStringLiteral("bf16");
     if (switchToSgd)
         config.optimizer = OptimizerKind::Sgd;
+    if (!data.trimmed().isEmpty()) {
+        config.data = data.trimmed();
+        config.dataReading = DataReading::InMemory;
+    }
+    if (streamData)
+        config.dataReading = DataReading::Streamed;
     config.name.clear();
     return config;
 }
@@ -90,6 +100,14 @@ QString WorkbenchSettings::problem() const
         return QStringLiteral("Model transforms and run options make different runs: apply one kind at a time.");
     if (distill && distillData.trimmed().isEmpty())
         return QStringLiteral("Distillation needs data: demo-digits, a CSV file, an image folder or a tensor file.");
+    return {};
+}
+
+QString WorkbenchSettings::rerunProblem(const RunConfig& baseline) const
+{
+    if (streamData && data.trimmed().isEmpty() && baseline.data.isEmpty())
+        return QStringLiteral("Streaming reads a data set, and the baseline trained on random inputs: name one under "
+                              "Data (demo-digits, a CSV file, an image folder or a tensor file).");
     return {};
 }
 
@@ -163,10 +181,7 @@ bool WorkbenchSettings::addPlan(const Plan& plan, QString* error)
     if (plan.batchSize > 0)
         batch = plan.batchSize;
     switchToSgd = switchToSgd || plan.switchToSgd;
-    if (plan.streamData) {
-        *error = QStringLiteral("streaming data is set in the run settings, with the data set it reads");
-        return false;
-    }
+    streamData = streamData || plan.streamData;
     return true;
 }
 
@@ -194,6 +209,9 @@ std::optional<Plan> WorkbenchSettings::plan() const
         plan.checkpointLayers = checkpoint.split(QLatin1Char(','), Qt::SkipEmptyParts);
     plan.batchSize = batch;
     plan.switchToSgd = switchToSgd;
+    plan.streamData = streamData;
+    if (!data.trimmed().isEmpty())
+        return std::nullopt; // another data set: the replay knows only the one the baseline read
     if (ampBf16 && plan.precision == memoscope::Precision::Float32)
         return std::nullopt; // autocast keeps float32 master weights: not a plan the replay models
     return plan;

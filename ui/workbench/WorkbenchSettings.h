@@ -2,7 +2,7 @@
 // What the workbench's switches say, as the `optimize` worker's command line: every technique the user turned
 // on, in the order the pipeline applies them (prune, distill, then lower the precision), so that the app does
 // exactly what `memoscope-cli optimize` would. Training's run options (checkpointing, bf16 autocast, batch,
-// optimizer) change how the model is run, not the model: they make a new profile of it instead. Filled by hand
+// optimizer, data set and how it is read) change how the model is run, not the model: they make a new profile of it instead. Filled by hand
 // or from an advisor recommendation.
 
 #include "core/RunConfig.h"
@@ -35,6 +35,8 @@ struct WorkbenchSettings {
     bool ampBf16 = false; // bf16 autocast for forward and backward
     int batch = 0; // samples per step; 0: as the baseline ran
     bool switchToSgd = false; // SGD with momentum instead of Adam: one copy of optimizer state, not two
+    QString data; // the data set the rerun trains on (demo-digits, a CSV, ...); empty: as the baseline
+    bool streamData = false; // read the data set batch by batch instead of whole before the first step
 
     bool isEmpty() const { return applySteps().isEmpty() && !hasRunOptions(); }
     bool hasRunOptions() const;
@@ -45,6 +47,8 @@ struct WorkbenchSettings {
     QStringList applySteps() const;
     // One sentence when the settings cannot run (distillation without data); empty when they can.
     QString problem() const;
+    // The same for a rerun of `baseline`: streaming needs a data set, named here or read by the baseline.
+    QString rerunProblem(const RunConfig& baseline) const;
     // `memoscope-cli optimize` arguments that apply these settings to the baseline's model and profile the
     // original and the result as the baseline was profiled.
     QStringList optimizeArguments(const RunConfig& baseline, const QString& outPath, const QString& databasePath) const;
