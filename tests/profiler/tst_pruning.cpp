@@ -13,6 +13,7 @@
 #include "profiler/transform/Pruning.h"
 #include "profiler/transform/ScriptEditing.h"
 #include "support/TestSupport.h"
+#include "PruningChecks.h"
 
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -23,36 +24,6 @@
 
 using namespace memoscope;
 using namespace memoscope::test;
-
-namespace {
-// Zeroes the first half of every prunable channel group (every tensor stretch that follows them; running
-// variances stay 1), so those channels carry exact zeros through the whole model.
-void killHalfOfEachGroup(torch::jit::Module& model, const std::vector<c10::IValue>& inputs)
-{
-    c10::IValue output;
-    const std::vector<TracedOp> ops = traceOps(model, inputs, &output);
-    torch::NoGradGuard noGrad;
-    for (const ChannelGroup& group : analyzeChannels(model, ops, output)) {
-        if (!group.obstacle.empty())
-            continue;
-        const int64_t dead = group.size - std::max<int64_t>(1, group.size - group.size / 2);
-        for (const ChannelSlice& slice : group.slices) {
-            at::Tensor tensor = script::findModule(model, slice.layer)->attr(slice.tensor).toTensor();
-            const double value = slice.tensor == "running_var" ? 1.0 : 0.0;
-            for (int64_t c = 0; c < dead; ++c)
-                tensor.narrow(slice.dim, slice.offset + c * slice.block, slice.block).fill_(value);
-        }
-    }
-}
-
-at::Tensor run(torch::jit::Module& model, const std::vector<c10::IValue>& inputs)
-{
-    torch::NoGradGuard noGrad;
-    model.eval();
-    const c10::IValue out = model.forward(inputs);
-    return out.isTuple() ? out.toTupleRef().elements()[0].toTensor() : out.toTensor();
-}
-}
 
 class TestPruning : public QObject {
     Q_OBJECT
@@ -78,12 +49,12 @@ private Q_SLOTS:
         module.eval();
         const std::vector<c10::IValue> inputs = InputFactory({ input }, QString()).makeInputs();
         killHalfOfEachGroup(module, inputs);
-        const at::Tensor before = run(module, inputs);
+        const at::Tensor before = runModel(module, inputs);
         const qint64 bytesBefore = TorchModel::wrap(module, model).info.paramBytes;
 
         const TransformReport report = pruneStructured(module, inputs, PruningSettings { 0.5, false, false }, {});
         torch::jit::Module pruned = script::roundTrip(module);
-        const at::Tensor after = run(pruned, inputs);
+        const at::Tensor after = runModel(pruned, inputs);
         const qint64 bytesAfter = TorchModel::wrap(pruned, model).info.paramBytes;
         qInfo("%s: %lld layers cut, %lld skipped; parameters %.3fx; max difference %g", QTest::currentDataTag(),
             qint64(report.changed.size()), qint64(report.skipped.size()), double(bytesAfter) / bytesBefore,
@@ -122,19 +93,9 @@ private Q_SLOTS:
         QVERIFY(!outcome.record.prunedLayers.isEmpty());
 
         // It reloads in Python and gives the same outputs there.
-        torch::jit::Module pruned = torch::jit::load(config.outPath.toStdString());
         const std::vector<c10::IValue> inputs = InputFactory(config.inputs, QString()).makeInputs();
-        const at::Tensor out = run(pruned, inputs);
-        const QString inputsPath = m_dir.filePath(model + QStringLiteral("-in.pt"));
-        const QString expectedPath = m_dir.filePath(model + QStringLiteral("-out.pt"));
-        auto write = [](const QString& path, const c10::IValue& value) {
-            const std::vector<char> bytes = torch::pickle_save(value);
-            QFile file(path);
-            return file.open(QIODevice::WriteOnly) && file.write(bytes.data(), qint64(bytes.size())) == qint64(bytes.size());
-        };
-        QVERIFY(write(inputsPath, c10::ivalue::Tuple::create(inputs)) && write(expectedPath, out));
-        const QJsonObject python = runPythonJson(QStringLiteral("run_in_python.py"), { config.outPath, inputsPath, expectedPath });
-        QVERIFY2(python.value(QStringLiteral("max_abs_diff")).toDouble(1) <= 1e-5, qPrintable(QJsonDocument(python).toJson()));
+        const double difference = pythonDifference(config.outPath, inputs, m_dir.path());
+        QVERIFY2(difference >= 0 && difference <= 1e-5, qPrintable(QString::number(difference)));
     }
 
     void unstructuredKeepsDenseBytesAndSparseExportIsSmaller()
@@ -164,7 +125,7 @@ private Q_SLOTS:
         torch::jit::Module a = torch::jit::load(m_dir.filePath(QStringLiteral("dense.pt")).toStdString());
         torch::jit::Module b = torch::jit::load(config.outPath.toStdString());
         const std::vector<c10::IValue> inputs = InputFactory(config.inputs, QString()).makeInputs();
-        QVERIFY(torch::allclose(run(a, inputs), run(b, inputs), 1e-5, 1e-6));
+        QVERIFY(torch::allclose(runModel(a, inputs), runModel(b, inputs), 1e-5, 1e-6));
     }
 
     void distillationWinsBackTheAccuracyPruningCost()

@@ -1,0 +1,136 @@
+// Structured pruning on architectures it was not written against (torchvision's ResNet-50, DenseNet, RegNets,
+// ConvNeXt, ShuffleNet, VGG, MobileNetV3, EfficientNet, ViT, SqueezeNet, GoogLeNet, MNASNet, ResNeXt), scripted
+// at test time with random weights. Each is either pruned into a smaller model that runs on inputs of the
+// original shape, gives outputs of the original shape and the same outputs in Python, or refused with exit 2
+// and no file. Where every norm is BatchNorm, channels made dead by hand must also be removed without changing
+// the output: the proof that every coupled dimension (residuals, concatenations, groups, squeeze-excitation,
+// channel shuffles) was cut consistently. LayerNorm mixes all channels, so there only the first half holds.
+
+#include "PruningChecks.h"
+
+#include "profiler/InputFactory.h"
+#include "profiler/TorchModel.h"
+#include "profiler/transform/FusedFastPaths.h"
+#include "profiler/transform/GraphRewrite.h"
+#include "profiler/transform/Pruning.h"
+#include "profiler/transform/ScriptEditing.h"
+#include "support/TestSupport.h"
+
+#include <torch/torch.h>
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace memoscope;
+using namespace memoscope::test;
+
+namespace {
+struct Architecture {
+    const char* name;
+    const char* input;
+    bool batchNormOnly; // dead channels stay dead through every norm
+};
+
+// Small inputs where the architecture allows them: the checks are about shapes and channels, not accuracy.
+const Architecture architectures[] = {
+    { "resnet50", "1x3x64x64", true },
+    { "resnext50_32x4d", "1x3x64x64", true },
+    { "densenet121", "1x3x64x64", true },
+    { "regnet_x_400mf", "1x3x64x64", true },
+    { "regnet_y_400mf", "1x3x64x64", true },
+    { "convnext_tiny", "1x3x64x64", false },
+    { "shufflenet_v2_x1_0", "1x3x64x64", true },
+    { "vgg11", "1x3x64x64", true },
+    { "mobilenet_v3_small", "1x3x64x64", true },
+    { "efficientnet_b0", "1x3x64x64", true },
+    { "mnasnet0_5", "1x3x64x64", true },
+    { "squeezenet1_0", "1x3x64x64", true },
+    { "googlenet", "1x3x64x64", true },
+    { "vit_b_16", "1x3x224x224", false }, // its patch grid is fixed at 14x14
+};
+}
+
+class TestPruningArchitectures : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QStringList names;
+        for (const Architecture& a : architectures)
+            names << QString::fromLatin1(a.name);
+        const QJsonObject made = runPythonJson(QStringLiteral("make_architectures.py"), QStringList { m_dir.path() } + names);
+        QCOMPARE(made.size(), names.size());
+    }
+
+    void prunedOrRefused_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("input");
+        QTest::addColumn<bool>("batchNormOnly");
+        for (const Architecture& a : architectures)
+            QTest::newRow(a.name) << QString::fromLatin1(a.name) << QString::fromLatin1(a.input) << a.batchNormOnly;
+    }
+    void prunedOrRefused()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, input);
+        QFETCH(bool, batchNormOnly);
+        const QString model = m_dir.filePath(name + QStringLiteral(".pt"));
+        const QString out = m_dir.filePath(name + QStringLiteral("-pruned.pt"));
+        const CliResult result = runCli({ QStringLiteral("optimize"), model, QStringLiteral("--apply"),
+            QStringLiteral("prune-structured=0.5"), QStringLiteral("--input"), input, QStringLiteral("--out"), out,
+            QStringLiteral("--json"), QStringLiteral("--db"), m_dir.filePath(QStringLiteral("runs.sqlite")) });
+        if (result.exitCode == 2) { // refused: one clear reason, nothing written
+            qInfo("%s refused: %s", qPrintable(name), qPrintable(result.err.trimmed()));
+            QVERIFY(!result.err.trimmed().isEmpty());
+            QVERIFY(!QFile::exists(out));
+            return;
+        }
+        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+        const QJsonObject record = result.json();
+        const double ratio = record.value(QStringLiteral("param_bytes_after")).toDouble()
+            / record.value(QStringLiteral("param_bytes_before")).toDouble();
+        qInfo("%s: parameters %.3fx, %lld layers pruned, %lld skipped", qPrintable(name), ratio,
+            qint64(record.value(QStringLiteral("pruned_layers")).toArray().size()),
+            qint64(record.value(QStringLiteral("skipped_layers")).toArray().size()));
+        QVERIFY(ratio < 0.9);
+
+        // The pruned file runs on inputs of the original shape, with outputs of the original shape, here and in
+        // Python alike.
+        const std::vector<c10::IValue> inputs = InputFactory({ input }, QString()).makeInputs();
+        torch::jit::Module original = torch::jit::load(model.toStdString());
+        torch::jit::Module pruned = torch::jit::load(out.toStdString());
+        const at::Tensor expected = runModel(original, inputs);
+        QCOMPARE(runModel(pruned, inputs).sizes(), expected.sizes());
+        const double difference = pythonDifference(out, inputs, m_dir.path());
+        // Random weights leave some outputs tiny (EfficientNet's are about 1e-14): tolerances scale with them.
+        QVERIFY2(difference >= 0 && difference <= 1e-5 * expected.abs().max().item<double>(),
+            qPrintable(QString::number(difference)));
+
+        // Channels made dead by hand are the ones removed, and the output does not change.
+        if (!batchNormOnly)
+            return;
+        script::disableFusedFastPaths(script::methodGraphs(original));
+        original.eval();
+        killHalfOfEachGroup(original, inputs);
+        const at::Tensor before = runModel(original, inputs);
+        const TransformReport report = pruneStructured(original, inputs, PruningSettings { 0.5, false, false }, {});
+        torch::jit::Module cut = script::roundTrip(original);
+        const at::Tensor after = runModel(cut, inputs);
+        const double scale = before.abs().max().item<double>();
+        qInfo("%s with dead channels: %lld layers cut; largest change %g of outputs up to %g", qPrintable(name),
+            qint64(report.changed.size()), (after - before).abs().max().item<double>(), scale);
+        QVERIFY(!report.changed.empty());
+        QVERIFY(torch::allclose(after, before, 1e-4, 1e-5 * scale));
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestPruningArchitectures)
+#include "tst_pruning_architectures.moc"
