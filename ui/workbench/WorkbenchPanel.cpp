@@ -44,6 +44,21 @@ namespace {
         layout->addWidget(value);
         return row;
     }
+
+    // A combo box as wide as its longest choice would make the dock scroll sideways: it shows what fits and
+    // the whole text in its drop-down.
+    void fitNarrow(QComboBox* combo)
+    {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(12);
+    }
+
+    QCheckBox* checkBox(const QString& text, const QString& tip, QWidget* parent)
+    {
+        auto* box = new QCheckBox(text, parent);
+        box->setToolTip(tip);
+        return box;
+    }
 }
 
 WorkbenchPanel::WorkbenchPanel(QWidget* parent)
@@ -136,6 +151,8 @@ QWidget* WorkbenchPanel::createPrecision()
     m_quantization->setObjectName(QStringLiteral("quantization"));
     m_quantization->addItems({ tr("none"), tr("int8 dynamic (Linear, LSTM, GRU)"),
         tr("int8 static (Conv2d, Linear; calibrated)"), tr("int8 weight-only storage") });
+    fitNarrow(m_precision);
+    fitNarrow(m_quantization);
     m_calibration = new QLineEdit(group);
     m_calibration->setPlaceholderText(tr("calibration data (random inputs when empty)"));
     auto* form = new QFormLayout(group);
@@ -231,16 +248,22 @@ QWidget* WorkbenchPanel::createTraining()
             layers << block;
         m_checkpoint->setText(layers.join(QLatin1Char(',')));
     });
-    m_amp = new QCheckBox(tr("bfloat16 autocast (float32 master weights)"), group);
+    m_amp = checkBox(tr("bfloat16 autocast"),
+        tr("Forward and backward in bfloat16 where autocast allows, with float32 master weights; the loss and "
+           "the optimizer step stay in float32"),
+        group);
     m_batch = new QSpinBox(group);
     m_batch->setRange(0, 65536);
     m_batch->setSpecialValueText(tr("as the run"));
-    m_sgd = new QCheckBox(tr("SGD with momentum instead of Adam"), group);
+    m_sgd = checkBox(tr("SGD instead of Adam"),
+        tr("SGD with momentum keeps one copy of the parameters as optimizer state; Adam keeps two"), group);
     m_data = new QLineEdit(group);
     m_data->setObjectName(QStringLiteral("trainingData"));
     m_data->setToolTip(tr("The labelled data set the rerun trains on: demo-digits, a CSV file (features, then the "
                           "label), a folder of images with one sub-folder per class, or a tensor file"));
-    m_stream = new QCheckBox(tr("Stream the data set in batches (instead of loading it whole)"), group);
+    m_stream = checkBox(tr("Stream it in batches"),
+        tr("Read the data set batch by batch as training goes, instead of loading it whole before the first step"),
+        group);
     m_stream->setObjectName(QStringLiteral("streamData"));
     auto* form = new QFormLayout(group);
     form->addRow(tr("Checkpoint"), m_checkpoint);
@@ -302,11 +325,17 @@ void WorkbenchPanel::onAdviceBuilt()
     m_advice = std::move(built);
     m_recommendations->clear();
     for (const Recommendation& r : m_advice->advice().recommendations) {
-        auto* item = new QListWidgetItem(tr("%1: saves %2 (%3 %), %4")
-                                             .arg(r.technique, formatBytes(r.predictedSavingBytes))
-                                             .arg(100 * r.predictedSavingFraction, 0, 'f', 0)
-                                             .arg(r.risk.text.section(QLatin1Char(':'), 0, 0)),
+        // Levers that save nothing on this run (distillation, or streaming without a data set) stay listed for
+        // their reason, in grey.
+        const bool saves = r.predictedSavingBytes > 0;
+        auto* item = new QListWidgetItem(saves ? tr("%1: saves %2 (%3 %), %4 risk")
+                                                     .arg(r.technique, formatBytes(r.predictedSavingBytes))
+                                                     .arg(100 * r.predictedSavingFraction, 0, 'f', 0)
+                                                     .arg(r.risk.text.section(QLatin1Char(':'), 0, 0))
+                                               : tr("%1: no saving on this run").arg(r.technique),
             m_recommendations);
+        if (!saves)
+            item->setForeground(palette().brush(QPalette::Disabled, QPalette::Text));
         item->setToolTip(QStringLiteral("%1\n%2\n%3").arg(r.settings, r.reason, r.risk.text));
     }
     m_adviceNote->setText(m_advice->advice().recommendations.isEmpty()
