@@ -108,6 +108,7 @@ QVector<StoredRun> threeRuns()
     larger.metrics.peakBytes = 60 * MiB;
     larger.metrics.iterationMsMedian = 8.0;
     larger.metrics.categoriesAtPeak[int(Category::Output)] = 1024;
+    larger.metrics.categoriesAtPeak[int(Category::Activation)] = 50000; // 20 times the baseline's
     return { base, smaller, larger };
 }
 

@@ -185,6 +185,8 @@ private Q_SLOTS:
             << 3 << iteration << 2 << QStringLiteral("-2.00 ms (-20.0 %)") << -2.0 << better;
         QTest::newRow("3 runs: from nothing, no relative change")
             << 3 << output << 2 << QStringLiteral("+1.00 KiB") << 1024.0 << worse;
+        QTest::newRow("3 runs: ten times or more, a ratio")
+            << 3 << QStringLiteral("At peak: activation") << 2 << QStringLiteral("+46.4 KiB (×20)") << 47500.0 << worse;
     }
 
     void compareModelShowsDifferences()

@@ -203,7 +203,11 @@ QVariant CompareModel::deltaCell(int metric, int runIndex, int role) const
         if (!comparable)
             return QStringLiteral("-");
         QString text = formatDifference(difference, definition.format);
-        if (base != 0)
+        // Beyond ten times the base (512 B of temporaries becoming 12 MiB), a ratio reads better than a
+        // percentage in the millions.
+        if (base != 0 && std::abs(difference / base) >= 10 && value / base > 0)
+            text += QStringLiteral(" (×%1)").arg(QString::number(value / base, 'f', 0));
+        else if (base != 0)
             text += QStringLiteral(" (%1 %)").arg(signedNumber(100 * difference / std::abs(base), 1));
         return text;
     }

@@ -26,7 +26,8 @@ namespace {
         table->setModel(model);
         table->verticalHeader()->setVisible(false);
         table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-        table->horizontalHeader()->setStretchLastSection(true);
+        // Differences stay next to the figures they compare instead of at the far edge of a stretched column.
+        table->horizontalHeader()->setStretchLastSection(false);
         return table;
     }
 }
@@ -58,6 +59,9 @@ ComparePage::ComparePage(QWidget* parent)
     splitter->addWidget(tabs);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
+    // Three parts timelines to two parts tables from the start: stretch factors alone share only the space the
+    // metrics table's tall size hint leaves over.
+    splitter->setSizes({ 3000, 2000 });
     auto* header = new QHBoxLayout;
     header->addWidget(m_title, 1);
     header->addWidget(m_alignPhases);
