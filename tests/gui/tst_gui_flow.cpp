@@ -275,12 +275,9 @@ private Q_SLOTS:
         QVERIFY(bench->findChild<QLabel*>(QStringLiteral("workbenchSummary"))->text().contains(
             QStringLiteral("Predicted peak")));
 
-        QSignalSpy compared(m_window.get(), &MainWindow::comparisonShown);
-        QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
-        apply->click();
-        QVERIFY(!apply->isEnabled()); // busy while the worker runs
-        QTRY_VERIFY_WITH_TIMEOUT(!compared.isEmpty() || !failed.isEmpty(), workerTimeout);
-        QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(1).toString()));
+        applyAndWaitForTheComparison(bench);
+        if (QTest::currentTestFailed())
+            return;
         const QVector<LoadedRunPtr>& runs = m_window->comparePage()->runs();
         QCOMPARE(runs.size(), 2);
         QVERIFY(!runs[0]->run.optimization.has_value());
@@ -324,13 +321,9 @@ private Q_SLOTS:
         QCOMPARE(checkpointSelected->text(), QStringLiteral("Checkpoint fc2"));
         checkpointSelected->click();
         QCOMPARE(bench->settings().checkpoint, QStringLiteral("fc1,fc2"));
-        auto* apply = bench->findChild<QPushButton*>(QStringLiteral("applyAndRerun"));
-        QVERIFY(apply->isEnabled());
-        QSignalSpy compared(m_window.get(), &MainWindow::comparisonShown);
-        QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
-        apply->click();
-        QTRY_VERIFY_WITH_TIMEOUT(!compared.isEmpty() || !failed.isEmpty(), workerTimeout);
-        QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(1).toString()));
+        applyAndWaitForTheComparison(bench);
+        if (QTest::currentTestFailed())
+            return;
         const QVector<LoadedRunPtr>& runs = m_window->comparePage()->runs();
         QCOMPARE(runs.size(), 2);
         QCOMPARE(runs[0]->run.summary.id, baseline);
@@ -355,13 +348,9 @@ private Q_SLOTS:
         WorkbenchSettings settings;
         settings.streamData = true;
         bench->setSettings(settings);
-        auto* apply = bench->findChild<QPushButton*>(QStringLiteral("applyAndRerun"));
-        QVERIFY(apply->isEnabled());
-        QSignalSpy compared(m_window.get(), &MainWindow::comparisonShown);
-        QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
-        apply->click();
-        QTRY_VERIFY_WITH_TIMEOUT(!compared.isEmpty() || !failed.isEmpty(), workerTimeout);
-        QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(1).toString()));
+        applyAndWaitForTheComparison(bench);
+        if (QTest::currentTestFailed())
+            return;
         const QVector<LoadedRunPtr>& runs = m_window->comparePage()->runs();
         QCOMPARE(runs.size(), 2);
         QCOMPARE(runs[1]->run.summary.config.data, QStringLiteral("demo-digits"));
@@ -384,6 +373,19 @@ private Q_SLOTS:
     }
 
 private:
+    // Presses Apply and Rerun, which is busy while the worker runs, and waits for the comparison it opens.
+    void applyAndWaitForTheComparison(WorkbenchPanel* bench)
+    {
+        auto* apply = bench->findChild<QPushButton*>(QStringLiteral("applyAndRerun"));
+        QVERIFY(apply->isEnabled());
+        QSignalSpy compared(m_window.get(), &MainWindow::comparisonShown);
+        QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
+        apply->click();
+        QVERIFY(!apply->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(!compared.isEmpty() || !failed.isEmpty(), workerTimeout);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(1).toString()));
+    }
+
     QTemporaryDir m_dir;
     int m_databases = 0;
     std::unique_ptr<MainWindow> m_window;
