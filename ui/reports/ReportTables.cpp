@@ -146,7 +146,8 @@ QString layerDifferenceHtml(const StoredRun& a, const StoredRun& b, int maxRows)
     explanation += differences.size() > maxRows
         ? QStringLiteral("; the %1 rows shown hold %2 of it.").arg(maxRows).arg(formatByteDelta(shownChange))
         : QStringLiteral(".");
-    return table.toHtml() + note(explanation.toHtmlEscaped());
+    // Above the table: below a long one it lands alone on a page of its own in the PDF.
+    return note(explanation.toHtmlEscaped()) + table.toHtml();
 }
 
 } // namespace memoscope
