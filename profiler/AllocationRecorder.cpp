@@ -495,6 +495,19 @@ RunTrace AllocationRecorder::finish()
     return trace;
 }
 
+void AllocationRecorder::discard()
+{
+    if (m_recording.exchange(false))
+        at::removeCallback(m_callback);
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_events.clear();
+    m_opSpans.clear();
+    m_phaseSpans.clear();
+    m_forwardNs.clear();
+    m_backwardNs.clear();
+    m_layers = nullptr;
+}
+
 qint64 AllocationRecorder::unmatchedFrees() const
 {
     std::lock_guard<std::mutex> lock(m_mutex);

@@ -57,6 +57,8 @@ public:
 
     // Stops recording and hands over the trace; per-layer times are added to the layers.
     RunTrace finish();
+    // Stops recording and forgets what was recorded (the warm-up's events), leaving the layers as they were.
+    void discard();
     qint64 unmatchedFrees() const; // frees of memory allocated before recording started
 
     // Hooks (called from LibTorch).

@@ -218,10 +218,15 @@ namespace {
                     m_config.labels.isEmpty() ? QStringLiteral("mean") : QStringLiteral("cross_entropy"))
                 : -1;
             m_recorder.setMemoryLimit(m_config.memoryLimitBytes);
+            // Under a memory limit the warm-up is recorded too, so that a limit reached there names the layer
+            // and the phase; its events are dropped when the measured iterations begin.
+            const bool recordWarmup = m_config.trace && m_config.memoryLimitBytes > 0;
             const int total = m_config.warmup + m_config.iterations;
             for (int i = 0; i < total; ++i) {
                 const bool measured = i >= m_config.warmup;
-                if (measured && m_config.trace && !m_recording) {
+                if (m_config.trace && (i == m_config.warmup || (i == 0 && recordWarmup))) {
+                    if (m_recording)
+                        m_recorder.discard();
                     m_recorder.begin(&model.layers, lossLayer);
                     m_recording = true;
                     recordSetup(m_recorder, model, runner, inputs ? &*inputs : nullptr, data.get());

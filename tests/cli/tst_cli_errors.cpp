@@ -141,6 +141,19 @@ private Q_SLOTS:
         QVERIFY(parameters >= 68904.0 && parameters < 68904.0 + 16 * 1024);
     }
 
+    // The warm-up runs under the limit too (it allocates what the measured iterations will): reached there, the
+    // limit still names the layer, the phase and what was alive.
+    void memoryLimitInTheWarmupNamesTheLayer()
+    {
+        const CliResult result = runCli({ "profile", fixture("mlp"), "--input", "8x64", "--mode", "train",
+            "--memory-limit", "100K", "--json", "--db", database() });
+        QCOMPARE(result.exitCode, 4);
+        const QJsonObject oom = result.json().value("out_of_memory").toObject();
+        QCOMPARE(oom.value("phase").toString(), QStringLiteral("backward"));
+        QVERIFY(!oom.value("layer").toString().isEmpty());
+        QVERIFY(oom.value("live_by_category").toObject().value("parameter").toDouble() >= 68904.0);
+    }
+
     void crashingModelLeavesAFailedRun()
     {
         const CliResult result = runCli({ "profile", fixture("aborting"), "--input", "2x4", "--db", database() });
