@@ -122,6 +122,7 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
     Factors f;
     f.parameter.fill(1, count);
     f.activation.fill(1, count);
+    f.workspace.fill(1, count);
     f.whileRunning.fill(0, count);
     const double kept = 1 - plan.pruneRatio;
     double before = 0;
@@ -158,9 +159,13 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
         case Precision::Int8Static:
             // Calibration observes layers as they run; one whose weights only a parent's fused op reads (a
             // transformer layer's fast path) is left in float.
+            // Each quantized layer takes a float input and returns a float output (quantized on entry and
+            // dequantized on exit, so that any neighbour runs unchanged): its activations stay float32. The
+            // float kernel's workspace (a convolution's unfolded input) is gone: the int8 kernel works in place
+            // of it on uint8 data.
             if ((kind == LayerKind::Linear || kind == LayerKind::Conv) && m_ranOnItsOwn[layer.id]) {
                 precision = StorageRatios::int8Weights + StorageRatios::int8StaticRepacked;
-                f.activation[layer.id] *= StorageRatios::int8Activations;
+                f.workspace[layer.id] = 0;
             }
             break;
         case Precision::Int8WeightOnly:
@@ -231,7 +236,8 @@ double PeakSimulator::factorOf(const Event& event, const Factors& f) const
         return f.meanParameter * f.optimizerStep;
     const double activation
         = layer >= 0 ? f.activation[layer] : (f.activation.isEmpty() ? 1 : f.activation[0]); // the root's own ops
-    return activation * f.batch;
+    const double workspace = event.category == Category::Temporary && layer >= 0 ? f.workspace[layer] : 1;
+    return activation * workspace * f.batch;
 }
 
 PeakPrediction PeakSimulator::predict(const Plan& plan) const

@@ -33,7 +33,6 @@ struct StorageRatios {
     // weights, 0.49 for statically quantized Conv2d weights (a blocked layout).
     static constexpr double int8DynamicRepacked = 0.27;
     static constexpr double int8StaticRepacked = 0.49;
-    static constexpr double int8Activations = 0.25; // uint8 activations of statically quantized layers
     static constexpr double halfPrecision = 0.5;
 };
 
@@ -58,6 +57,7 @@ private:
     struct Factors {
         QVector<double> parameter; // per layer: parameters, their gradients and optimizer state
         QVector<double> activation; // per layer: activations and temporaries, batch excluded
+        QVector<double> workspace; // per layer: the share of its temporaries that remain (int8 kernels need none)
         double output = 1; // the model's output: bf16 casts it back to float32, so both exist at that moment
         QVector<qint64> whileRunning; // per layer: extra bytes alive while it runs (float copies of int8 weights)
         double optimizerState = 1;

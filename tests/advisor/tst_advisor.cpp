@@ -243,6 +243,26 @@ private Q_SLOTS:
         QCOMPARE(advice.recommendations.first().lever, Lever::Checkpoint);
     }
 
+    void int8StaticKeepsFloatActivationsAndDropsTheWorkspace()
+    {
+        // A convolution of 4000 B of weights: it unfolds its input into a 3000-byte workspace, then writes a
+        // 1000-byte output; the peak (8000 + 3000 + 1000 bytes) is at the output.
+        SyntheticRun r(RunMode::Inference);
+        const qint32 root = r.layer(QString(), QStringLiteral("Net"), -1);
+        const qint32 conv = r.layer(QStringLiteral("conv"), QStringLiteral("Conv2d"), root, 8000);
+        const qint32 workspace = r.alloc(3000, conv, Phase::Forward, Category::Temporary);
+        r.alloc(1000, conv, Phase::Forward, Category::Activation);
+        r.free(workspace);
+        const StoredRun run = r.finish();
+        QCOMPARE(run.metrics.peakBytes, qint64(12000));
+        Plan int8;
+        int8.precision = Precision::Int8Static;
+        // int8 weights and the engine's packed copy; the output is float again, dequantized on the way out; the
+        // int8 kernel needs no unfolded float input.
+        const double weights = 8000 * (StorageRatios::int8Weights + StorageRatios::int8StaticRepacked);
+        QCOMPARE(PeakSimulator(run.trace, run.summary.config).predict(int8).peakBytes, qint64(weights + 1000));
+    }
+
     void everyLeverIsCovered()
     {
         QSet<Lever> levers;
