@@ -149,8 +149,11 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
             break;
         case Precision::Fp16:
             // Stored in float16, computed in float32: each layer makes a float32 copy of its weights as it runs.
-            precision = StorageRatios::halfPrecision;
-            f.whileRunning[layer.id] = qint64(double(layer.paramBytes) * prune);
+            // Recurrent layers read their weights as one list, which fp16 storage leaves in float32.
+            if (kind != LayerKind::Recurrent) {
+                precision = StorageRatios::halfPrecision;
+                f.whileRunning[layer.id] = qint64(double(layer.paramBytes) * prune);
+            }
             break;
         case Precision::Int8Dynamic:
             if (linearLike)

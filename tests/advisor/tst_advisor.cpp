@@ -126,6 +126,23 @@ private Q_SLOTS:
         QCOMPARE(PeakSimulator(run.trace, run.summary.config).predict(plan).peakBytes, qint64(9340));
     }
 
+    void float16StorageLeavesRecurrentLayersInFloat32()
+    {
+        // An LSTM's weights are read as one list, which fp16 storage leaves in float32 (the transform says so).
+        SyntheticRun r(RunMode::Inference);
+        const qint32 root = r.layer(QString(), QStringLiteral("LM"), -1);
+        const qint32 lstm = r.layer(QStringLiteral("lstm"), QStringLiteral("LSTM"), root, 3000);
+        const qint32 head = r.layer(QStringLiteral("head"), QStringLiteral("Linear"), root, 2000);
+        r.alloc(100, lstm, Phase::Forward, Category::Activation);
+        r.alloc(50, head, Phase::Forward, Category::Output);
+        const StoredRun run = r.finish();
+        QCOMPARE(run.metrics.peakBytes, qint64(5150));
+        Plan plan;
+        plan.precision = Precision::Fp16;
+        // 3000 (LSTM, float32) + 1000 (head, float16) + 100 + 50 + the head's 2000-byte float32 copy as it runs.
+        QCOMPARE(PeakSimulator(run.trace, run.summary.config).predict(plan).peakBytes, qint64(6150));
+    }
+
     void onlyWhatIsAliveAtThePeakShrinks()
     {
         SyntheticRun r(RunMode::Inference);
