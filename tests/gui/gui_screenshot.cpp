@@ -1,6 +1,7 @@
 // Takes screenshots of the main window on a real run, in a real window (run under xvfb-run by CTest), and
 // saves them as test artefacts: OUTDIR/main-window.png (resnet18 training step, layer1 selected) and
-// OUTDIR/compare.png (inference against training) OUTDIR/workbench.png (the workbench beside it) and OUTDIR/compare-layers.png (its per-layer difference). Fails if a page did not draw.
+// OUTDIR/compare.png (inference against training) OUTDIR/workbench.png (the workbench beside it) and OUTDIR/compare-layers.png (its per-layer difference), and OUTDIR/run-dialog.png (how a training run is set up).
+// Fails if a page did not draw.
 
 #include "support/TestSupport.h"
 #include "ui/charts/TimelineView.h"
@@ -8,6 +9,7 @@
 #include "ui/windows/MainWindow.h"
 #include "ui/windows/HistoryDock.h"
 #include "ui/windows/RunPage.h"
+#include "ui/windows/RunSettingsDialog.h"
 #include "ui/workbench/WorkbenchPanel.h"
 
 #include <QApplication>
@@ -109,5 +111,15 @@ int main(int argc, char** argv)
     if (!tabs)
         return 1;
     tabs->setCurrentIndex(1); // the per-layer difference
-    return save(&window, outDir + QStringLiteral("/compare-layers.png")) ? 0 : 1;
+    if (!save(&window, outDir + QStringLiteral("/compare-layers.png")))
+        return 1;
+
+    RunConfig training = resnet(RunMode::Train);
+    training.checkpoint = QStringLiteral("auto");
+    training.amp = QStringLiteral("bf16");
+    RunSettingsDialog dialog(training, &window);
+    dialog.show();
+    if (!QTest::qWaitForWindowExposed(&dialog))
+        return 1;
+    return save(&dialog, outDir + QStringLiteral("/run-dialog.png")) ? 0 : 1;
 }

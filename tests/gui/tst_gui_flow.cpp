@@ -24,6 +24,8 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QCheckBox>
+#include <QComboBox>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QLabel>
 #include <QSignalSpy>
@@ -158,6 +160,37 @@ private Q_SLOTS:
         m_window->openModel(fixture(QStringLiteral("mlp")));
         QVERIFY(again.wait(10000));
         QCOMPARE(again.first().first().toLongLong(), shown.first().first().toLongLong());
+    }
+
+    // Training options in the run dialog: a data set read batch by batch, checkpointing and bf16 autocast reach
+    // the worker and are stored with the run.
+    void runDialogSetsTrainingOptions()
+    {
+        RunSettingsDialog dialog(mlpConfig(RunMode::Inference), m_window.get());
+        auto* data = dialog.findChild<QLineEdit*>(QStringLiteral("trainingData"));
+        QVERIFY(!data->isEnabled()); // inference reads no data set
+        dialog.findChild<QComboBox*>(QStringLiteral("mode"))->setCurrentIndex(1);
+        QVERIFY(data->isEnabled());
+        data->setText(QStringLiteral("demo-digits"));
+        dialog.findChild<QCheckBox*>(QStringLiteral("streamData"))->setChecked(true);
+        dialog.findChild<QLineEdit*>(QStringLiteral("checkpoint"))->setText(QStringLiteral("fc1,fc2"));
+        dialog.findChild<QCheckBox*>(QStringLiteral("amp"))->setChecked(true);
+        const RunConfig config = dialog.config();
+        QCOMPARE(config.mode, RunMode::Train);
+        QCOMPARE(config.data, QStringLiteral("demo-digits"));
+        QCOMPARE(config.dataReading, DataReading::Streamed);
+        QCOMPARE(config.checkpoint, QStringLiteral("fc1,fc2"));
+        QCOMPARE(config.amp, QStringLiteral("bf16"));
+
+        QSignalSpy shown(m_window.get(), &MainWindow::runShown);
+        QSignalSpy failed(m_window.get(), &MainWindow::runFailed);
+        m_window->runModel(config);
+        QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty() || !failed.isEmpty(), workerTimeout);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(1).toString()));
+        const StoredRun& run = m_window->runPage()->run()->run;
+        QCOMPARE(run.summary.config.dataReading, DataReading::Streamed);
+        QCOMPARE(run.metrics.checkpointSegments, QStringList({ QStringLiteral("fc1"), QStringLiteral("fc2") }));
+        QVERIFY(run.metrics.categoriesAtPeak[int(Category::Data)] > 0);
     }
 
     void crashingModelLeavesTheAppRunning()

@@ -4,6 +4,7 @@
 #include "core/InputSpec.h"
 #include "ui/models/InputSpecModel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileInfo>
@@ -76,6 +77,7 @@ RunSettingsDialog::RunSettingsDialog(const RunConfig& initial, QWidget* parent)
     connect(m_batchSize, &QSpinBox::valueChanged, m_inputs, &InputSpecModel::setBatchSize);
 
     m_mode = new QComboBox(this);
+    m_mode->setObjectName(QStringLiteral("mode"));
     m_mode->addItem(tr("Inference"), modeName(RunMode::Inference));
     m_mode->addItem(tr("Training step"), modeName(RunMode::Train));
     m_mode->setCurrentIndex(initial.mode == RunMode::Train ? 1 : 0);
@@ -85,10 +87,30 @@ RunSettingsDialog::RunSettingsDialog(const RunConfig& initial, QWidget* parent)
     m_optimizer->setCurrentIndex(initial.optimizer == OptimizerKind::Adam ? 1 : 0);
     m_labels = new QLineEdit(initial.labels, this);
     m_labels->setPlaceholderText(tr("none: the loss is the mean of the output; e.g. 32:int64:0..9"));
+    m_data = new QLineEdit(initial.data, this);
+    m_data->setObjectName(QStringLiteral("trainingData"));
+    m_data->setPlaceholderText(tr("none: random inputs; or demo-digits, a CSV, images…"));
+    m_data->setToolTip(tr("A labelled data set whose batches replace the random inputs; its memory shows as the "
+                          "data category"));
+    m_stream = new QCheckBox(tr("Stream it in batches"), this);
+    m_stream->setObjectName(QStringLiteral("streamData"));
+    m_stream->setToolTip(tr("Read the data set batch by batch as training goes, instead of loading it whole "
+                            "before the first step"));
+    m_stream->setChecked(initial.dataReading == DataReading::Streamed);
+    m_checkpoint = new QLineEdit(initial.checkpoint == QLatin1String("none") ? QString() : initial.checkpoint, this);
+    m_checkpoint->setObjectName(QStringLiteral("checkpoint"));
+    m_checkpoint->setPlaceholderText(tr("none; auto, budget=2G, or modules: layer1,layer2"));
+    m_checkpoint->setToolTip(tr("Gradient checkpointing: these modules keep only their inputs in forward and "
+                                "compute their activations again in backward"));
+    m_amp = new QCheckBox(tr("bfloat16 autocast"), this);
+    m_amp->setObjectName(QStringLiteral("amp"));
+    m_amp->setToolTip(tr("Forward and backward in bfloat16 where autocast allows, with float32 master weights"));
+    m_amp->setChecked(initial.amp == QLatin1String("bf16"));
     auto trainingOnly = [this] {
         const bool train = m_mode->currentData().toString() == modeName(RunMode::Train);
-        m_optimizer->setEnabled(train);
-        m_labels->setEnabled(train);
+        for (QWidget* option : std::initializer_list<QWidget*> { m_optimizer, m_labels, m_data, m_stream,
+                 m_checkpoint, m_amp })
+            option->setEnabled(train);
     };
     connect(m_mode, &QComboBox::currentIndexChanged, this, trainingOnly);
     trainingOnly();
@@ -109,6 +131,10 @@ RunSettingsDialog::RunSettingsDialog(const RunConfig& initial, QWidget* parent)
     form->addRow(tr("Mode"), m_mode);
     form->addRow(tr("Optimizer"), m_optimizer);
     form->addRow(tr("Labels"), m_labels);
+    form->addRow(tr("Data set"), m_data);
+    form->addRow(QString(), m_stream);
+    form->addRow(tr("Checkpoint"), m_checkpoint);
+    form->addRow(QString(), m_amp);
     form->addRow(tr("Measured iterations"), m_iterations);
     form->addRow(tr("Warm-up iterations"), m_warmup);
     form->addRow(tr("Memory limit"), m_memoryLimit);
@@ -138,7 +164,7 @@ RunSettingsDialog::RunSettingsDialog(const RunConfig& initial, QWidget* parent)
     connect(m_labels, &QLineEdit::textChanged, this, &RunSettingsDialog::updateValidity);
     connect(m_memoryLimit, &QLineEdit::textChanged, this, &RunSettingsDialog::updateValidity);
     updateValidity();
-    resize(560, 560);
+    resize(560, 640);
 }
 
 void RunSettingsDialog::updateValidity()
@@ -164,7 +190,12 @@ RunConfig RunSettingsDialog::config() const
     config.inputs = m_inputs->specs();
     parseMode(m_mode->currentData().toString(), &config.mode);
     parseOptimizer(m_optimizer->currentData().toString(), &config.optimizer);
-    config.labels = config.mode == RunMode::Train ? m_labels->text().trimmed() : QString();
+    const bool train = config.mode == RunMode::Train;
+    config.labels = train ? m_labels->text().trimmed() : QString();
+    config.data = train ? m_data->text().trimmed() : QString();
+    config.dataReading = m_stream->isChecked() ? DataReading::Streamed : DataReading::InMemory;
+    config.checkpoint = train ? m_checkpoint->text().trimmed() : QString();
+    config.amp = train && m_amp->isChecked() ? QStringLiteral("bf16") : QString();
     config.iterations = m_iterations->value();
     config.warmup = m_warmup->value();
     config.memoryLimitBytes = 0;

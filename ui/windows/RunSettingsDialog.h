@@ -1,11 +1,13 @@
 #pragma once
 // Asks how to run a model: one row per input (shape, type, range; validated exactly as the CLI does), batch
-// size, mode, optimizer, iterations, an optional memory limit. Pre-filled from the model's previous run.
+// size, mode, optimizer, iterations, an optional memory limit; for training, a data set (whole or streamed),
+// checkpoint segments and bf16 autocast. Pre-filled from the model's previous run.
 
 #include "core/RunConfig.h"
 
 #include <QDialog>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -34,6 +36,10 @@ private:
     QComboBox* m_mode;
     QComboBox* m_optimizer;
     QLineEdit* m_labels;
+    QLineEdit* m_data;
+    QCheckBox* m_stream;
+    QLineEdit* m_checkpoint;
+    QCheckBox* m_amp;
     QSpinBox* m_iterations;
     QSpinBox* m_warmup;
     QLineEdit* m_memoryLimit;
