@@ -162,6 +162,10 @@ private Q_SLOTS:
             << QStringList { "optimize", fixture("resnet18"), "--input", "1x3x32x32", "--apply", "prune-structured=0.5",
                    "--distill", "demo-digits" }
             << "64 values";
+        // Its only weight feeds the output, whose shape must stay: nothing to cut, and no file is written.
+        QTest::newRow("nothing prunable")
+            << QStringList { "optimize", studentPath(), "--input", "8x64", "--apply", "prune-structured=0.5" }
+            << "nothing in this model can be pruned safely";
         QTest::newRow("student with other outputs")
             << QStringList { "optimize", demo, "--input", "8x64", "--distill", "demo-digits", "--student", studentPath() }
             << "the student's output has shape [64, 5] but the teacher's has [64, 10]";
