@@ -3,6 +3,7 @@
 #include "core/ByteFormat.h"
 #include "core/InputSpec.h"
 #include "ui/models/InputSpecModel.h"
+#include "ui/workbench/TrainingOptionWidgets.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -87,24 +88,15 @@ RunSettingsDialog::RunSettingsDialog(const RunConfig& initial, QWidget* parent)
     m_optimizer->setCurrentIndex(initial.optimizer == OptimizerKind::Adam ? 1 : 0);
     m_labels = new QLineEdit(initial.labels, this);
     m_labels->setPlaceholderText(tr("none: the loss is the mean of the output; e.g. 32:int64:0..9"));
-    m_data = new QLineEdit(initial.data, this);
-    m_data->setObjectName(QStringLiteral("trainingData"));
+    m_data = dataSetEdit(this);
+    m_data->setText(initial.data);
     m_data->setPlaceholderText(tr("none: random inputs; or demo-digits, a CSV, images…"));
-    m_data->setToolTip(tr("A labelled data set whose batches replace the random inputs; its memory shows as the "
-                          "data category"));
-    m_stream = new QCheckBox(tr("Stream it in batches"), this);
-    m_stream->setObjectName(QStringLiteral("streamData"));
-    m_stream->setToolTip(tr("Read the data set batch by batch as training goes, instead of loading it whole "
-                            "before the first step"));
+    m_stream = streamDataCheckBox(this);
     m_stream->setChecked(initial.dataReading == DataReading::Streamed);
-    m_checkpoint = new QLineEdit(initial.checkpoint == QLatin1String("none") ? QString() : initial.checkpoint, this);
-    m_checkpoint->setObjectName(QStringLiteral("checkpoint"));
+    m_checkpoint = checkpointEdit(this);
+    m_checkpoint->setText(initial.checkpoint == QLatin1String("none") ? QString() : initial.checkpoint);
     m_checkpoint->setPlaceholderText(tr("none; auto, budget=2G, or modules: layer1,layer2"));
-    m_checkpoint->setToolTip(tr("Gradient checkpointing: these modules keep only their inputs in forward and "
-                                "compute their activations again in backward"));
-    m_amp = new QCheckBox(tr("bfloat16 autocast"), this);
-    m_amp->setObjectName(QStringLiteral("amp"));
-    m_amp->setToolTip(tr("Forward and backward in bfloat16 where autocast allows, with float32 master weights"));
+    m_amp = autocastCheckBox(this);
     m_amp->setChecked(initial.amp == QLatin1String("bf16"));
     auto trainingOnly = [this] {
         const bool train = m_mode->currentData().toString() == modeName(RunMode::Train);

@@ -1,5 +1,6 @@
 #include "WorkbenchPanel.h"
 
+#include "TrainingOptionWidgets.h"
 #include "WorkbenchAdvice.h"
 
 #include "core/ByteFormat.h"
@@ -234,8 +235,7 @@ QWidget* WorkbenchPanel::createTraining()
 {
     auto* group = new QGroupBox(tr("Training run options"), this);
     group->setToolTip(tr("These change how the model is trained, not the model: Apply and Rerun profiles it again"));
-    m_checkpoint = new QLineEdit(group);
-    m_checkpoint->setObjectName(QStringLiteral("checkpoint"));
+    m_checkpoint = checkpointEdit(group);
     m_checkpoint->setPlaceholderText(tr("none; auto, or modules: layer1,layer2"));
     m_checkpointSelected = new QPushButton(tr("Checkpoint Selected Layer"), group);
     m_checkpointSelected->setObjectName(QStringLiteral("checkpointSelected"));
@@ -248,23 +248,14 @@ QWidget* WorkbenchPanel::createTraining()
             layers << block;
         m_checkpoint->setText(layers.join(QLatin1Char(',')));
     });
-    m_amp = checkBox(tr("bfloat16 autocast"),
-        tr("Forward and backward in bfloat16 where autocast allows, with float32 master weights; the loss and "
-           "the optimizer step stay in float32"),
-        group);
+    m_amp = autocastCheckBox(group);
     m_batch = new QSpinBox(group);
     m_batch->setRange(0, 65536);
     m_batch->setSpecialValueText(tr("as the run"));
     m_sgd = checkBox(tr("SGD instead of Adam"),
         tr("SGD with momentum keeps one copy of the parameters as optimizer state; Adam keeps two"), group);
-    m_data = new QLineEdit(group);
-    m_data->setObjectName(QStringLiteral("trainingData"));
-    m_data->setToolTip(tr("The labelled data set the rerun trains on: demo-digits, a CSV file (features, then the "
-                          "label), a folder of images with one sub-folder per class, or a tensor file"));
-    m_stream = checkBox(tr("Stream it in batches"),
-        tr("Read the data set batch by batch as training goes, instead of loading it whole before the first step"),
-        group);
-    m_stream->setObjectName(QStringLiteral("streamData"));
+    m_data = dataSetEdit(group);
+    m_stream = streamDataCheckBox(group);
     auto* form = new QFormLayout(group);
     form->addRow(tr("Checkpoint"), m_checkpoint);
     form->addRow(QString(), m_checkpointSelected);
