@@ -257,7 +257,11 @@ void Advisor::addTrainingLevers(QVector<Recommendation>* list, QStringList* note
 {
     const qint64 peak = measuredPeakBytes();
     const QStringList candidates = checkpointCandidates();
-    if (!candidates.isEmpty()) {
+    const QString checkpointed = config().checkpoint == QLatin1String("none") ? QString() : config().checkpoint;
+    if (!checkpointed.isEmpty()) {
+        // The run's trace already holds the recomputes: replaying another plan over it would count them twice.
+        *notes << QStringLiteral("gradient checkpointing: this run already checkpoints %1").arg(checkpointed);
+    } else if (!candidates.isEmpty()) {
         Plan plan;
         plan.checkpointLayers = candidates;
         Recommendation r = recommend(Lever::Checkpoint, QStringLiteral("gradient checkpointing"),

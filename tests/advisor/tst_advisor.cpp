@@ -280,6 +280,15 @@ private Q_SLOTS:
         QCOMPARE(PeakSimulator(run.trace, run.summary.config).predict(int8).peakBytes, qint64(weights + 1000));
     }
 
+    void alreadyCheckpointedRunsAreNotCheckpointedAgain()
+    {
+        StoredRun run = activationDominatedTraining();
+        run.summary.config.checkpoint = QStringLiteral("block1");
+        const Advice advice = Advisor(run).advice();
+        QVERIFY(!find(advice, Lever::Checkpoint));
+        QVERIFY(advice.notes.join(QLatin1Char('\n')).contains(QStringLiteral("already checkpoints block1")));
+    }
+
     void everyLeverIsCovered()
     {
         QSet<Lever> levers;
