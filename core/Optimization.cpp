@@ -84,6 +84,8 @@ QJsonObject OptimizationRecord::toJson() const
     json[key("param_bytes_before")] = double(paramBytesBefore);
     json[key("param_bytes_after")] = double(paramBytesAfter);
     json[key("param_bytes_after_dense")] = optionalBytes(paramBytesAfterDense);
+    json[key("buffer_bytes_before")] = double(bufferBytesBefore);
+    json[key("buffer_bytes_after")] = double(bufferBytesAfter);
     json[key("file_bytes_before")] = double(fileBytesBefore);
     json[key("file_bytes_after")] = double(fileBytesAfter);
     json[key("peak_bytes_before")] = optionalBytes(peakBytesBefore);
@@ -119,6 +121,8 @@ OptimizationRecord OptimizationRecord::fromJson(const QJsonObject& json)
     record.paramBytesBefore = qint64(json.value(key("param_bytes_before")).toDouble());
     record.paramBytesAfter = qint64(json.value(key("param_bytes_after")).toDouble());
     record.paramBytesAfterDense = optionalBytes(json.value(key("param_bytes_after_dense")));
+    record.bufferBytesBefore = qint64(json.value(key("buffer_bytes_before")).toDouble());
+    record.bufferBytesAfter = qint64(json.value(key("buffer_bytes_after")).toDouble());
     record.fileBytesBefore = qint64(json.value(key("file_bytes_before")).toDouble());
     record.fileBytesAfter = qint64(json.value(key("file_bytes_after")).toDouble());
     record.peakBytesBefore = optionalBytes(json.value(key("peak_bytes_before")));

@@ -33,9 +33,13 @@ struct OptimizationRecord {
     QVector<SkippedLayerRecord> skippedLayers;
     QStringList notes; // plain statements for the user, e.g. what fp16 really computes in
     QString quantizedEngine; // qnnpack or onednn, when int8 kernels are used
+    // Parameters as model.parameters() counts them, in whatever form they are stored (int8, sparse), and
+    // apart from them the registered buffers (BatchNorm running statistics): pruning tools count the first.
     qint64 paramBytesBefore = 0;
     qint64 paramBytesAfter = 0;
     std::optional<qint64> paramBytesAfterDense; // with --sparse: the same model stored dense
+    qint64 bufferBytesBefore = 0;
+    qint64 bufferBytesAfter = 0;
     qint64 fileBytesBefore = 0;
     qint64 fileBytesAfter = 0;
     std::optional<qint64> peakBytesBefore;

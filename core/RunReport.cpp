@@ -279,7 +279,10 @@ QString optimizationToText(const OptimizationRecord& record)
     for (const SkippedLayerRecord& skipped : record.skippedLayers)
         out << "  skipped " << skipped.layer << " (" << skipped.technique << "): " << skipped.reason << "\n";
     out << "  parameters " << formatBytes(record.paramBytesBefore) << " -> " << formatBytes(record.paramBytesAfter)
-        << ratio(record.paramBytesAfter, record.paramBytesBefore) << "; file " << formatBytes(record.fileBytesBefore)
+        << ratio(record.paramBytesAfter, record.paramBytesBefore);
+    if (record.bufferBytesBefore > 0)
+        out << ", buffers " << formatBytes(record.bufferBytesBefore) << " -> " << formatBytes(record.bufferBytesAfter);
+    out << "; file " << formatBytes(record.fileBytesBefore)
         << " -> " << formatBytes(record.fileBytesAfter) << ratio(record.fileBytesAfter, record.fileBytesBefore) << "\n";
     if (record.fidelity) {
         const FidelityReport& f = *record.fidelity;

@@ -211,7 +211,8 @@ namespace {
         step(QStringLiteral("loading"));
         TorchModel original = TorchModel::load(m_config.modelPath);
         original.module.eval();
-        record.paramBytesBefore = original.info.paramBytes;
+        record.paramBytesBefore = original.parameterBytesWithoutBuffers();
+        record.bufferBytesBefore = original.bufferBytes;
         record.fileBytesBefore = original.info.fileBytes;
         const TransformOptions options = transformOptions(original);
         checkRuns(original.module, inputs);
@@ -261,7 +262,7 @@ namespace {
             measureAccuracy(working, technique);
         }
         if (m_config.sparse) {
-            record.paramBytesAfterDense = TorchModel::wrap(working, record.outputModel).info.paramBytes;
+            record.paramBytesAfterDense = TorchModel::wrap(working, record.outputModel).parameterBytesWithoutBuffers();
             const TransformReport sparse = storeSparse(working);
             working = script::roundTrip(working);
             working.eval();
@@ -290,7 +291,9 @@ namespace {
 
         step(QStringLiteral("writing"));
         writeModel(working, m_config.outPath, extraFiles);
-        record.paramBytesAfter = TorchModel::wrap(working, record.outputModel).info.paramBytes;
+        const TorchModel written = TorchModel::wrap(working, record.outputModel);
+        record.paramBytesAfter = written.parameterBytesWithoutBuffers();
+        record.bufferBytesAfter = written.bufferBytes;
         record.fileBytesAfter = QFileInfo(m_config.outPath).size();
 
         if (m_config.profile)

@@ -59,7 +59,7 @@ namespace {
         const qint32 id = model.layers.add(layer);
         Layer& added = model.layers.layers()[id];
 
-        auto own = [&](const at::Tensor& tensor, bool trainable) {
+        auto own = [&](const at::Tensor& tensor, bool trainable, bool buffer = false) {
             if (!tensor.defined())
                 return;
             if (trainable) {
@@ -72,15 +72,20 @@ namespace {
             model.stateTensors.push_back(OwnedTensor { tensor, id });
             added.paramBytes += storageBytes(tensor);
             added.paramCount += tensor.numel();
+            if (buffer)
+                model.bufferBytes += storageBytes(tensor);
         };
         for (const auto& parameter : module.named_parameters(/*recurse=*/false))
             own(parameter.value, true);
         // Buffers, and weights kept as plain attributes: int8 tensors, packed quantized weights (custom-class
         // objects) and their scales. A tensor already counted as a parameter is not counted again.
+        const c10::ClassTypePtr type = module.type();
         for (const auto& attribute : module.named_attributes(/*recurse=*/false))
-            if (!attribute.value.isModule())
+            if (!attribute.value.isModule()) {
+                const bool buffer = type->hasAttribute(attribute.name) && type->is_buffer(type->getAttributeSlot(attribute.name));
                 for (const at::Tensor& tensor : tensorsInside(attribute.value))
-                    own(tensor, false);
+                    own(tensor, false, buffer);
+            }
         for (const auto& child : module.named_children())
             addModule(model, child.value, path.isEmpty() ? QString::fromStdString(child.name)
                                                          : path + QLatin1Char('.') + QString::fromStdString(child.name),

@@ -24,6 +24,10 @@ struct TorchModel {
     ModelInfo info;
     std::vector<OwnedTensor> parameters; // trainable parameters, in module order
     std::vector<OwnedTensor> stateTensors; // parameters and buffers, each storage once
+    // Of info.paramBytes, the registered buffers (BatchNorm running statistics): state the model keeps in
+    // memory, but not parameters as PyTorch's model.parameters() and pruning tools count them.
+    qint64 bufferBytes = 0;
+    qint64 parameterBytesWithoutBuffers() const { return info.paramBytes - bufferBytes; }
     // Keyed as torch::optim keys its per-parameter state: the TensorImpl address as text.
     std::unordered_map<std::string, qint32> layerOfParameter;
 

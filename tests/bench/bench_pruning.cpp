@@ -55,7 +55,8 @@ int main(int argc, char** argv)
             std::printf("%-18s refused or failed\n", qPrintable(QFileInfo(model).baseName()));
             continue;
         }
-        // Parameters as counts: bytes / 4 for these float32 models.
+        // Parameters as counts (bytes / 4 for these float32 models), as model.parameters() and Torch-Pruning
+        // count them: BatchNorm running statistics are buffers, not parameters.
         std::printf("%-18s %12.2f M %12.2f M %12.1f MiB %11.1f MiB %10.1f %10.1f\n", qPrintable(QFileInfo(model).baseName()),
             record.value(QStringLiteral("param_bytes_before")).toDouble() / 4e6,
             record.value(QStringLiteral("param_bytes_after")).toDouble() / 4e6,

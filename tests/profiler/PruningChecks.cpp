@@ -38,7 +38,7 @@ at::Tensor runModel(torch::jit::Module& model, const std::vector<c10::IValue>& i
     return out.isTuple() ? out.toTupleRef().elements()[0].toTensor() : out.toTensor();
 }
 
-double pythonDifference(const QString& modelPath, const std::vector<c10::IValue>& inputs, const QString& folder)
+PythonRun runInPython(const QString& modelPath, const std::vector<c10::IValue>& inputs, const QString& folder)
 {
     torch::jit::Module model = torch::jit::load(modelPath.toStdString());
     const at::Tensor expected = runModel(model, inputs);
@@ -51,10 +51,12 @@ double pythonDifference(const QString& modelPath, const std::vector<c10::IValue>
         return file.open(QIODevice::WriteOnly) && file.write(bytes.data(), qint64(bytes.size())) == qint64(bytes.size());
     };
     if (!write(inputsPath, c10::ivalue::Tuple::create(inputs)) || !write(expectedPath, expected))
-        return -1;
+        return {};
     const QJsonObject python
         = runPythonJson(QStringLiteral("run_in_python.py"), { modelPath, inputsPath, expectedPath });
-    return python.value(QStringLiteral("max_abs_diff")).toDouble(-1);
+    return PythonRun { python.value(QStringLiteral("max_abs_diff")).toDouble(-1),
+        qint64(python.value(QStringLiteral("parameter_bytes")).toDouble(-1)),
+        qint64(python.value(QStringLiteral("buffer_bytes")).toDouble(-1)) };
 }
 
 } // namespace memoscope::test

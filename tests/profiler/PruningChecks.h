@@ -15,9 +15,14 @@ void killHalfOfEachGroup(torch::jit::Module& model, const std::vector<c10::IValu
 // The model's first output in eval mode without grad.
 at::Tensor runModel(torch::jit::Module& model, const std::vector<c10::IValue>& inputs);
 
-// Loads `modelPath` in Python (tests/fixtures/run_in_python.py), runs it on `inputs` and returns the largest
-// difference from what LibTorch computes here, or a negative number when Python could not run it. Inputs and
-// outputs go through files in `folder`.
-double pythonDifference(const QString& modelPath, const std::vector<c10::IValue>& inputs, const QString& folder);
+struct PythonRun {
+    double maxDifference = -1; // from what LibTorch computes here; negative when Python could not run it
+    qint64 parameterBytes = -1; // model.parameters(), as PyTorch counts them
+    qint64 bufferBytes = -1; // model.buffers()
+};
+
+// Loads `modelPath` in Python (tests/fixtures/run_in_python.py) and runs it on `inputs`. Inputs and outputs go
+// through files in `folder`.
+PythonRun runInPython(const QString& modelPath, const std::vector<c10::IValue>& inputs, const QString& folder);
 
 } // namespace memoscope::test

@@ -89,6 +89,9 @@ QString optimizationHtml(const OptimizationRecord& record)
     if (!record.quantizedEngine.isEmpty())
         add(&table, QStringLiteral("Quantized engine"), record.quantizedEngine);
     add(&table, QStringLiteral("Parameters"), beforeAfter(record.paramBytesBefore, record.paramBytesAfter));
+    if (record.bufferBytesBefore > 0)
+        add(&table, QStringLiteral("Buffers (e.g. BatchNorm statistics)"),
+            beforeAfter(record.bufferBytesBefore, record.bufferBytesAfter));
     add(&table, QStringLiteral("File"), beforeAfter(record.fileBytesBefore, record.fileBytesAfter));
     if (record.peakBytesBefore && record.peakBytesAfter)
         add(&table, QStringLiteral("Peak"), beforeAfter(*record.peakBytesBefore, *record.peakBytesAfter));
