@@ -170,7 +170,12 @@ int convertAttributeAtUses(const std::vector<std::shared_ptr<Graph>>& graphs, co
                     }
                 }
                 WithInsertPoint guard(user);
-                user->replaceInput(use.offset, weight.convert(graph, read->input(), value));
+                // An attribute declared Optional[Tensor] (Conv2d's bias) is read as `Tensor?`; it holds a tensor
+                // here (the stored one), and the conversions take a Tensor.
+                Value* tensor = value->type()->kind() == c10::TypeKind::OptionalType
+                    ? graph.insertUncheckedCast(value, c10::TensorType::get())
+                    : value;
+                user->replaceInput(use.offset, weight.convert(graph, read->input(), tensor));
                 ++conversions;
             }
         }

@@ -31,7 +31,14 @@ Architecture architecture(const QString& name)
         return { name, QStringLiteral("2x3x64x64") };
     if (name == QLatin1String("transformer"))
         return { name, QStringLiteral("4x32:int64:0..999") };
+    if (name == QLatin1String("digits_cnn"))
+        return { name, QStringLiteral("4x64:0..16") };
     return { name, QStringLiteral("4x32:int64:0..7999") }; // lstm_lm
+}
+
+QString modelPath(const QString& name)
+{
+    return name == QLatin1String("digits_cnn") ? sourcePath(QStringLiteral("resources/demo/digits_cnn.pt")) : fixture(name);
 }
 
 // Float bytes of the Linear weights that were quantized, and the int8 bytes that replaced them.
@@ -113,12 +120,20 @@ private Q_SLOTS:
             QVERIFY2(record.changedLayers.contains(QLatin1String(layer)), qPrintable(record.changedLayers.join(QLatin1Char(' '))));
     }
 
+    void fp16StoresHalfAndSaysItComputesInFloat32_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("resnet18") << "resnet18";
+        QTest::newRow("digits_cnn: convolutions with a bias, an Optional[Tensor]") << "digits_cnn";
+    }
     void fp16StoresHalfAndSaysItComputesInFloat32()
     {
-        const OptimizationRecord record = optimize(QStringLiteral("resnet18"), { QStringLiteral("fp16") });
+        QFETCH(QString, name);
+        const OptimizationRecord record = optimize(name, { QStringLiteral("fp16") });
         QVERIFY(std::abs(double(record.paramBytesAfter) / record.paramBytesBefore - 0.5) <= 0.005);
         QVERIFY(record.notes.join(QLatin1Char(' ')).contains(QStringLiteral("computed in float32")));
         QVERIFY(record.fidelity->cosine >= 0.999);
+        QVERIFY(sameOutputsInPython(name));
     }
 
     void weightOnlyInt8ShrinksTheFile()
@@ -198,7 +213,7 @@ private:
     OptimizeConfig configFor(const QString& name, const QStringList& apply) const
     {
         OptimizeConfig config;
-        config.modelPath = fixture(name);
+        config.modelPath = modelPath(name);
         config.outPath = output(name);
         config.apply = apply;
         config.inputs = { architecture(name).input };
