@@ -59,8 +59,36 @@ namespace {
             t.copy_(values[i++]);
     }
 
-    double heldOutScore(torch::jit::Module& teacher, torch::jit::Module& student, Dataset& data, const DistillSettings& settings)
+    // While alive, the rounded weights hold their rounded values; their own values come back on destruction.
+    class RoundedView {
+    public:
+        explicit RoundedView(const RoundedWeights& rounded)
+            : m_rounded(rounded)
+        {
+            torch::NoGradGuard noGrad;
+            for (const RoundedWeight& rounded : m_rounded) {
+                m_own.push_back(rounded.weight.detach().clone());
+                rounded.weight.detach().copy_(rounded.round(m_own.back()));
+            }
+        }
+        ~RoundedView()
+        {
+            torch::NoGradGuard noGrad;
+            for (size_t i = 0; i < m_own.size(); ++i)
+                m_rounded[i].weight.detach().copy_(m_own[i]);
+        }
+        RoundedView(const RoundedView&) = delete;
+        RoundedView& operator=(const RoundedView&) = delete;
+
+    private:
+        const RoundedWeights& m_rounded;
+        std::vector<at::Tensor> m_own;
+    };
+
+    double heldOutScore(torch::jit::Module& teacher, torch::jit::Module& student, Dataset& data, const DistillSettings& settings,
+        const RoundedWeights& rounded)
     {
+        const RoundedView view(rounded);
         if (data.labelled())
             return accuracy(student, data, settings.batchSize);
         torch::NoGradGuard noGrad;
@@ -78,7 +106,7 @@ namespace {
 
 DistillResult distill(torch::jit::Module& teacher, torch::jit::Module& student, Dataset& train, Dataset& heldOut,
     const DistillSettings& settings, const std::function<void(const DistillEpoch&)>& progress,
-    const std::atomic<bool>* cancel)
+    const std::atomic<bool>* cancel, const RoundedWeights& rounded)
 {
     const std::vector<at::Tensor> parameters = trainableParameters(student);
     if (parameters.empty())
@@ -109,7 +137,7 @@ DistillResult distill(torch::jit::Module& teacher, torch::jit::Module& student, 
             parameters, torch::optim::SGDOptions(settings.learningRate).momentum(0.9));
 
     DistillResult result;
-    double best = heldOutScore(teacher, student, heldOut, settings);
+    double best = heldOutScore(teacher, student, heldOut, settings, rounded);
     std::vector<at::Tensor> bestState = snapshot(student);
     int sinceBest = 0;
     std::mt19937 shuffle(0);
@@ -131,19 +159,28 @@ DistillResult distill(torch::jit::Module& teacher, torch::jit::Module& student, 
                 torch::NoGradGuard noGrad;
                 teacherLogits = logitsOf(teacher, batch.inputs);
             }
-            const at::Tensor logits = logitsOf(student, batch.inputs);
-            at::Tensor loss = distillationLoss(logits, teacherLogits, settings.temperature);
-            if (batch.labels.defined())
-                loss = settings.alpha * torch::cross_entropy_loss(logits.reshape({ -1, logits.size(-1) }), batch.labels.reshape({ -1 }))
-                    + (1.0 - settings.alpha) * loss;
             optimizer->zero_grad();
-            loss.backward();
+            at::Tensor loss;
+            {
+                // Gradients computed at the rounded weights update the weights themselves (straight-through).
+                const RoundedView view(rounded);
+                const at::Tensor logits = logitsOf(student, batch.inputs);
+                loss = distillationLoss(logits, teacherLogits, settings.temperature);
+                if (batch.labels.defined())
+                    loss = settings.alpha * torch::cross_entropy_loss(logits.reshape({ -1, logits.size(-1) }), batch.labels.reshape({ -1 }))
+                        + (1.0 - settings.alpha) * loss;
+                if (!loss.requires_grad())
+                    throw ProfileError(ExitBadInput,
+                        QStringLiteral("the student's output does not depend on any weight it can train (int8 layers "
+                                       "are not trained): distill before quantizing, or right after it"));
+                loss.backward();
+            }
             optimizer->step();
             total += loss.item<double>();
         }
         if (result.cancelled)
             break;
-        DistillEpoch record { epoch, total / double(std::max<qint64>(1, batches)), heldOutScore(teacher, student, heldOut, settings) };
+        DistillEpoch record { epoch, total / double(std::max<qint64>(1, batches)), heldOutScore(teacher, student, heldOut, settings, rounded) };
         result.epochs.push_back(record);
         if (progress)
             progress(record);

@@ -40,11 +40,21 @@ struct DistillResult {
     bool cancelled = false;
 };
 
-// Trains `student` in place and leaves it in eval mode with the weights of its best epoch. Throws
+// Weights of the student that will be stored rounded (int8, float16) once distilled. Int8 kernels cannot be
+// trained through, so the student trains float weights, but each forward pass (and each held-out score) sees
+// them rounded as they will be stored, and the gradient passes the rounding unchanged (straight-through): the
+// student learns around its own rounding error.
+struct RoundedWeight {
+    at::Tensor weight; // a parameter of the student
+    std::function<at::Tensor(const at::Tensor&)> round; // its float values -> the float values it will be stored as
+};
+using RoundedWeights = std::vector<RoundedWeight>;
+
+// Trains `student` in place and leaves it in eval mode with the weights of its best epoch (unrounded). Throws
 // ProfileError(ExitBadInput) for a student without trainable float weights or outputs that do not match the
 // teacher's.
 DistillResult distill(torch::jit::Module& teacher, torch::jit::Module& student, Dataset& train, Dataset& heldOut,
     const DistillSettings& settings, const std::function<void(const DistillEpoch&)>& progress = {},
-    const std::atomic<bool>* cancel = nullptr);
+    const std::atomic<bool>* cancel = nullptr, const RoundedWeights& rounded = {});
 
 } // namespace memoscope

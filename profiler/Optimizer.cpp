@@ -2,6 +2,7 @@
 
 #include "InputFactory.h"
 #include "ProfileError.h"
+#include "RoundingSteps.h"
 #include "TorchWarnings.h"
 #include "Profiler.h"
 #include "TorchModel.h"
@@ -27,6 +28,7 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <sstream>
 
 namespace memoscope {
@@ -50,6 +52,14 @@ namespace {
             if (!TechniqueStep::parse(technique, &error))
                 throw ProfileError(ExitBadInput, error);
         }
+        // Int8 kernels take float32 activations; bf16 makes every layer compute in bfloat16.
+        const auto int8 = std::find_if(config.apply.begin(), config.apply.end(),
+            [](const QString& technique) { return technique.startsWith(QLatin1String("int8")); });
+        if (int8 != config.apply.end() && config.apply.contains(QStringLiteral("bf16")))
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("bf16 and %1 do not combine: int8 layers take float32 inputs and bf16 computes in "
+                               "bfloat16. Apply one of them (or fp16, which computes in float32, with %1)")
+                    .arg(*int8));
         if (config.apply.contains(QStringLiteral("distill")) && config.distillData.isEmpty())
             throw ProfileError(ExitBadInput, QStringLiteral("distill needs its data: --distill DATA"));
         if (!config.studentPath.isEmpty() && !QFileInfo(config.studentPath).isFile())
@@ -107,7 +117,8 @@ namespace {
         void checkRuns(torch::jit::Module& module, const InputFactory& inputs) const;
         void profileBoth(OptimizationRecord& record);
         void openData();
-        TransformReport distillInto(torch::jit::Module& working, torch::jit::Module& teacher, OptimizationRecord& record);
+        TransformReport distillInto(torch::jit::Module& working, torch::jit::Module& teacher, OptimizationRecord& record,
+            const RoundedWeights& rounded = {});
 
         // Accuracy is measured on --data, else on the distillation data's held-out split.
         std::unique_ptr<Dataset> m_data;
@@ -228,14 +239,41 @@ namespace {
         // The working copy is a fresh load, so the original stays untouched for the comparison.
         torch::jit::Module working = torch::jit::load(m_config.modelPath.toStdString());
         working.eval();
+        // The model before the steps that store its weights rounded (int8, fp16), for a --distill after them.
+        torch::jit::Module beforeRounding;
+        std::vector<RoundingStep> roundingSteps;
         for (const QString& technique : m_config.apply) {
             step(QStringLiteral("applying %1").arg(technique));
             TransformReport report;
             try {
-                if (technique == QLatin1String("distill"))
+                if (technique == QLatin1String("distill") && !roundingSteps.empty() && m_config.studentPath.isEmpty()) {
+                    working = beforeRounding;
+                    report = distillInto(working, original.module, record,
+                        roundedWeightsOf(working, roundingSteps, options.perChannel));
+                    QStringList again;
+                    for (const RoundingStep& rounding : roundingSteps) {
+                        apply(rounding.technique, working, options, inputs); // reported when first applied
+                        working = script::roundTrip(working);
+                        working.eval();
+                        again << rounding.technique;
+                    }
+                    report.notes.push_back(QStringLiteral("distillation trained the weights in float32, each forward pass "
+                                                          "seeing them rounded as %1 stores them, then applied %1 again")
+                                               .arg(again.join(QStringLiteral(" and ")))
+                                               .toStdString());
+                } else if (technique == QLatin1String("distill")) {
                     report = distillInto(working, original.module, record);
-                else
+                } else {
+                    if (!storesWeightsRounded(technique))
+                        roundingSteps.clear();
+                    else if (roundingSteps.empty())
+                        beforeRounding = script::roundTrip(working); // a copy
                     report = apply(technique, working, options, inputs);
+                    if (storesWeightsRounded(technique))
+                        roundingSteps.push_back(RoundingStep { technique, report.changed });
+                }
+                if (technique == QLatin1String("distill"))
+                    roundingSteps.clear();
             } catch (const ProfileError&) {
                 throw;
             } catch (const std::exception& error) {
@@ -321,8 +359,8 @@ namespace {
         }
     }
 
-    TransformReport OptimizeSession::distillInto(
-        torch::jit::Module& working, torch::jit::Module& teacher, OptimizationRecord& record)
+    TransformReport OptimizeSession::distillInto(torch::jit::Module& working, torch::jit::Module& teacher,
+        OptimizationRecord& record, const RoundedWeights& rounded)
     {
         if (!m_distillTrain)
             throw ProfileError(ExitBadInput, QStringLiteral("distill needs --distill DATA"));
@@ -335,7 +373,8 @@ namespace {
                          .arg(m_config.distillSettings.epochs)
                          .arg(epoch.loss, 0, 'f', 4)
                          .arg(epoch.heldOutScore, 0, 'f', 4));
-            });
+            },
+            nullptr, rounded);
         TransformReport report;
         report.notes.push_back("distillation: " + std::to_string(result.epochs.size()) + " epochs on "
             + std::to_string(m_distillTrain->size()) + " samples, best epoch " + std::to_string(result.bestEpoch)

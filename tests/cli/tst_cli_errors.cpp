@@ -89,6 +89,8 @@ private Q_SLOTS:
                    "--calibration", "demo-digits" }
             << "64 values";
         QTest::newRow("no input") << QStringList { "optimize", demo, "--apply", "bf16" } << "--input is needed";
+        QTest::newRow("bf16 with int8")
+            << common + QStringList { "--apply", "bf16", "--apply", "int8-dynamic" } << "bf16 and int8-dynamic do not combine";
     }
     void optimizeRefusesBadInputAndWritesNothing()
     {

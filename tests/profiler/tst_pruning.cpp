@@ -3,7 +3,9 @@
 // the output at all — which holds only if every tensor that follows those channels was cut consistently.
 // Also: sizes, Python reload, unstructured pruning's honest accounting, distillation and bad input.
 
+#include "profiler/Distillation.h"
 #include "profiler/InputFactory.h"
+#include "profiler/data/Dataset.h"
 #include "profiler/Optimizer.h"
 #include "profiler/TorchModel.h"
 #include "profiler/transform/ChannelGraph.h"
@@ -132,24 +134,61 @@ private Q_SLOTS:
         QVERIFY(torch::allclose(runModel(a, inputs), runModel(b, inputs), 1e-5, 1e-6));
     }
 
+    void distillationWinsBackTheAccuracyPruningCost_data()
+    {
+        QTest::addColumn<QStringList>("apply");
+        QTest::newRow("pruned student") << QStringList { "prune-structured=0.5", "distill" };
+        // Int8 kernels have no gradients: the student trains in float32 through its int8 rounding.
+        QTest::newRow("pruned, int8-static student") << QStringList { "prune-structured=0.5", "int8-static", "distill" };
+    }
     void distillationWinsBackTheAccuracyPruningCost()
     {
+        QFETCH(QStringList, apply);
         OptimizeConfig config;
         config.modelPath = sourcePath(QStringLiteral("resources/demo/digits_cnn.pt"));
         config.outPath = m_dir.filePath(QStringLiteral("demo-distilled.pt"));
-        config.apply = { QStringLiteral("prune-structured=0.5"), QStringLiteral("distill") };
+        config.apply = apply;
         config.inputs = { QStringLiteral("64x64:float32:0..16") };
         config.distillData = QStringLiteral("demo-digits");
+        config.calibration = QStringLiteral("demo-digits");
         config.distillSettings.epochs = 15;
         const OptimizeOutcome outcome = optimizeModel(config, nullptr);
         QVERIFY2(outcome.exitCode == ExitOk, qPrintable(outcome.message));
         const auto& steps = outcome.record.accuracyByStep;
-        QCOMPARE(steps.size(), 3);
-        qInfo("digits test split: %.1f %% original, %.1f %% after pruning, %.1f %% after distillation",
-            steps[0].accuracy * 100, steps[1].accuracy * 100, steps[2].accuracy * 100);
+        QCOMPARE(steps.size(), apply.size() + 1);
+        QStringList figures;
+        for (const StepAccuracy& step : steps)
+            figures << QStringLiteral("%1 %2 %").arg(step.after).arg(step.accuracy * 100, 0, 'f', 1);
+        qInfo("digits test split: %s", qPrintable(figures.join(QStringLiteral(", "))));
         QVERIFY(steps[1].accuracy < steps[0].accuracy - 0.02); // pruning costs accuracy...
-        QVERIFY(steps[2].accuracy >= steps[0].accuracy - 0.02); // ...distillation wins it back to within 2 points
-        QCOMPARE(outcome.record.fidelity->accuracyAfter.value_or(0), steps[2].accuracy);
+        QVERIFY(steps.last().accuracy >= steps[0].accuracy - 0.02); // ...distillation wins it back to within 2 points
+        QCOMPARE(outcome.record.fidelity->accuracyAfter.value_or(0), steps.last().accuracy);
+        if (apply.contains(QStringLiteral("int8-static"))) {
+            // The file written is the int8 one, and it runs the same in Python.
+            QVERIFY(outcome.record.notes.join(QLatin1Char(' ')).contains(QStringLiteral("rounded as int8-static")));
+            QVERIFY(!outcome.record.quantizedEngine.isEmpty());
+            const std::vector<c10::IValue> inputs = InputFactory(config.inputs, QString()).makeInputs();
+            QVERIFY(runInPython(config.outPath, inputs, m_dir.path()).maxDifference <= 1e-4);
+        }
+    }
+
+    // Held-out scores and training see the weights as they will be stored; the weights keep their own values.
+    void distillationSeesTheWeightsRounded()
+    {
+        torch::jit::Module teacher = torch::jit::load(sourcePath(QStringLiteral("resources/demo/digits_cnn.pt")).toStdString());
+        torch::jit::Module student = script::roundTrip(teacher);
+        DatasetOptions options;
+        options.sampleShape = { 64 };
+        DatasetSplit split = splitHeldOut(Dataset::open(QStringLiteral("demo-digits"), options), 0.2);
+        // A rounding that stores the classifier as zeros: every prediction is then the same class.
+        const at::Tensor classifier = student.attr("fc2").toModule().attr("weight").toTensor();
+        const RoundedWeights zeroed { RoundedWeight { classifier, [](const at::Tensor& w) { return torch::zeros_like(w); } } };
+        DistillSettings settings;
+        settings.epochs = 1;
+        const DistillResult result = distill(teacher, student, *split.train, *split.heldOut, settings, {}, nullptr, zeroed);
+        QCOMPARE(int(result.epochs.size()), 1);
+        QVERIFY2(result.epochs[0].heldOutScore < 0.3, qPrintable(QString::number(result.epochs[0].heldOutScore)));
+        QVERIFY(classifier.abs().sum().item<double>() > 0);
     }
 
     void badInputExitsWithTwo_data()

@@ -38,8 +38,15 @@ private Q_SLOTS:
         settings.l2Ranking = true;
         settings.globalRanking = true;
         QCOMPARE(settings.applySteps(),
-            QStringList({ "prune-structured=0.5:l2:global", "distill", "int8-dynamic" }));
+            QStringList({ "prune-structured=0.5:l2:global", "int8-dynamic", "distill" }));
         QVERIFY(settings.problem().isEmpty());
+        settings.precision = WorkbenchSettings::Precision::Float16;
+        QCOMPARE(settings.applySteps(),
+            QStringList({ "prune-structured=0.5:l2:global", "int8-dynamic", "fp16", "distill" }));
+        settings.precision = WorkbenchSettings::Precision::BFloat16;
+        QVERIFY(settings.problem().contains(QStringLiteral("bf16 and int8 do not combine")));
+        settings.quantization = WorkbenchSettings::Quantization::None;
+        QCOMPARE(settings.applySteps(), QStringList({ "prune-structured=0.5:l2:global", "distill", "bf16" }));
         settings.distillData.clear();
         QVERIFY(settings.problem().contains(QStringLiteral("Distillation needs data")));
     }

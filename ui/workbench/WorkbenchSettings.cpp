@@ -22,18 +22,6 @@ QStringList WorkbenchSettings::applySteps() const
     if (unstructuredRatio > 0)
         steps << QStringLiteral("prune-unstructured=") + ratio(unstructuredRatio)
                 + (globalRanking ? QStringLiteral(":global") : QString());
-    if (distill)
-        steps << QStringLiteral("distill"); // recover what pruning cost, before precision is lowered
-    switch (precision) {
-    case Precision::BFloat16:
-        steps << QStringLiteral("bf16");
-        break;
-    case Precision::Float16:
-        steps << QStringLiteral("fp16");
-        break;
-    case Precision::Float32:
-        break;
-    }
     switch (quantization) {
     case Quantization::Dynamic:
         steps << QStringLiteral("int8-dynamic");
@@ -47,6 +35,14 @@ QStringList WorkbenchSettings::applySteps() const
     case Quantization::None:
         break;
     }
+    if (precision == Precision::Float16) // after int8, which only quantizes float32 weights: the rest in float16
+        steps << QStringLiteral("fp16");
+    // Distillation wins back what pruning cost, and trains through the rounding of fp16 and int8 weights so
+    // it wins back theirs too; bf16 weights come after it, as bf16 itself trains badly.
+    if (distill)
+        steps << QStringLiteral("distill");
+    if (precision == Precision::BFloat16)
+        steps << QStringLiteral("bf16");
     return steps;
 }
 
@@ -100,6 +96,8 @@ QString WorkbenchSettings::problem() const
         return QStringLiteral("Model transforms and run options make different runs: apply one kind at a time.");
     if (distill && distillData.trimmed().isEmpty())
         return QStringLiteral("Distillation needs data: demo-digits, a CSV file, an image folder or a tensor file.");
+    if (precision == Precision::BFloat16 && quantization != Quantization::None)
+        return QStringLiteral("bf16 and int8 do not combine: int8 layers take float32 inputs. Pick one, or fp16 with int8.");
     return {};
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // What the workbench's switches say, as the `optimize` worker's command line: every technique the user turned
-// on, in the order the pipeline applies them (prune, distill, then lower the precision), so that the app does
+// on, in the order the pipeline applies them (prune, int8, fp16, distill, bf16), so that the app does
 // exactly what `memoscope-cli optimize` would. Training's run options (checkpointing, bf16 autocast, batch,
 // optimizer, data set and how it is read) change how the model is run, not the model: they make a new profile of it instead. Filled by hand
 // or from an advisor recommendation.
@@ -45,7 +45,7 @@ struct WorkbenchSettings {
     RunConfig rerunConfig(const RunConfig& baseline) const;
     // The --apply steps in pipeline order; "distill" marks where distillation runs.
     QStringList applySteps() const;
-    // One sentence when the settings cannot run (distillation without data); empty when they can.
+    // One sentence when the settings cannot run (distillation without data, bf16 with int8); empty when they can.
     QString problem() const;
     // The same for a rerun of `baseline`: streaming needs a data set, named here or read by the baseline.
     QString rerunProblem(const RunConfig& baseline) const;
