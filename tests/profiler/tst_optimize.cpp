@@ -8,6 +8,7 @@
 #include "profiler/transform/Int8Weights.h"
 #include "profiler/transform/QuantizedEngine.h"
 #include "support/TestSupport.h"
+#include "InPython.h"
 
 #include <torch/script.h>
 #include <torch/serialize.h>
@@ -234,27 +235,10 @@ private:
     // The optimized file gives the same outputs in Python as here.
     bool sameOutputsInPython(const QString& name)
     {
-        const TorchModel model = TorchModel::load(output(name));
-        torch::jit::Module module = model.module;
-        module.eval();
-        torch::NoGradGuard noGrad;
-        const InputFactory factory({ architecture(name).input }, QString());
-        const std::vector<torch::jit::IValue> inputs = factory.makeInputs();
-        torch::jit::IValue result = module.forward(inputs);
-        const at::Tensor out = result.isTuple() ? result.toTupleRef().elements()[0].toTensor() : result.toTensor();
-        auto write = [](const QString& path, const c10::IValue& value) {
-            const std::vector<char> bytes = torch::pickle_save(value);
-            QFile file(path);
-            return file.open(QIODevice::WriteOnly) && file.write(bytes.data(), qint64(bytes.size())) == qint64(bytes.size());
-        };
-        const QString inputsPath = m_dir.filePath(name + QStringLiteral("-inputs.pt"));
-        const QString expectedPath = m_dir.filePath(name + QStringLiteral("-expected.pt"));
-        if (!write(inputsPath, c10::ivalue::Tuple::create(inputs)) || !write(expectedPath, out))
-            return false;
-        const QJsonObject python = runPythonJson(QStringLiteral("run_in_python.py"), { output(name), inputsPath, expectedPath });
-        const double diff = python.value(QStringLiteral("max_abs_diff")).toDouble(1e9);
-        qInfo("%s: Python's output differs from Memoscope's by at most %g", qPrintable(name), diff);
-        return diff <= 1e-4 * std::max(1.0, out.abs().max().item<double>());
+        const std::vector<c10::IValue> inputs = InputFactory({ architecture(name).input }, QString()).makeInputs();
+        const PythonRun python = runInPython(output(name), inputs, m_dir.path());
+        qInfo("%s: Python's output differs from Memoscope's by at most %g", qPrintable(name), python.maxDifference);
+        return python.maxDifference >= 0 && python.maxDifference <= 1e-4 * std::max(1.0, python.largestOutput);
     }
 
     QTemporaryDir m_dir;
