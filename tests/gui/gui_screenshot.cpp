@@ -1,6 +1,6 @@
 // Takes screenshots of the main window on a real run, in a real window (run under xvfb-run by CTest), and
 // saves them as test artefacts: OUTDIR/main-window.png (resnet18 training step, layer1 selected) and
-// OUTDIR/compare.png (inference against training) OUTDIR/workbench.png (the workbench beside it) and OUTDIR/compare-layers.png (its per-layer difference), and OUTDIR/run-dialog.png (how a training run is set up).
+// OUTDIR/compare.png (inference against training) OUTDIR/workbench.png (the workbench beside it), OUTDIR/workbench-distillation.png (further down it) and OUTDIR/compare-layers.png (its per-layer difference), and OUTDIR/run-dialog.png (how a training run is set up).
 // Fails if a page did not draw.
 
 #include "support/TestSupport.h"
@@ -97,6 +97,13 @@ int main(int argc, char** argv)
         settings.checkpoint = QStringLiteral("layer1,layer2"); // a training run: run options show
         window.workbench()->setSettings(settings);
         if (!save(&window, outDir + QStringLiteral("/workbench.png")))
+            return 1;
+        // Distillation of the pruned model, with its settings (further down the dock without run options).
+        settings.checkpoint.clear();
+        settings.distill = true;
+        settings.distillData = QStringLiteral("demo-digits");
+        window.workbench()->setSettings(settings);
+        if (!save(&window, outDir + QStringLiteral("/workbench-distillation.png")))
             return 1;
         window.history()->raise();
     }

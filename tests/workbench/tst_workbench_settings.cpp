@@ -75,6 +75,18 @@ private Q_SLOTS:
         QVERIFY(prune > 0 && prune < distill && distill < bf16);
         QCOMPARE(valuesOf(arguments, QStringLiteral("--distill")), QStringList { "demo-digits" });
         QCOMPARE(valuesOf(arguments, QStringLiteral("--epochs")), QStringList { "3" });
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--distill-batch")), QStringList { "64" });
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--distill-lr")), QStringList { "0.001" });
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--distill-optimizer")), QStringList { "adam" });
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--temperature")), QStringList { "4" });
+        QCOMPARE(valuesOf(arguments, QStringLiteral("--alpha")), QStringList { "0.5" });
+        settings.distillWithSgd = true;
+        settings.distillLearningRate = 0.01;
+        settings.distillTemperature = 2;
+        const QStringList sgd = settings.optimizeArguments(baseline, QStringLiteral("/tmp/out.pt"), QStringLiteral("/tmp/runs.sqlite"));
+        QCOMPARE(valuesOf(sgd, QStringLiteral("--distill-optimizer")), QStringList { "sgd" });
+        QCOMPARE(valuesOf(sgd, QStringLiteral("--distill-lr")), QStringList { "0.01" });
+        QCOMPARE(valuesOf(sgd, QStringLiteral("--temperature")), QStringList { "2" });
         QCOMPARE(valuesOf(arguments, QStringLiteral("--exclude")), QStringList { "fc2" });
         QCOMPARE(valuesOf(arguments, QStringLiteral("--input")), baseline.inputs);
         QCOMPARE(valuesOf(arguments, QStringLiteral("--mode")), QStringList { "train" });

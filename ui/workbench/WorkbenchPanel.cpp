@@ -16,6 +16,7 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QSlider>
+#include <QDoubleSpinBox>
 #include <QSpinBox>
 #include <QVBoxLayout>
 #include <QtConcurrent>
@@ -172,13 +173,43 @@ QWidget* WorkbenchPanel::createDistillation()
     m_distill->setObjectName(QStringLiteral("distill"));
     m_distillData = new QLineEdit(group);
     m_distillData->setPlaceholderText(tr("demo-digits, a CSV, an image folder or a tensor file"));
+    const WorkbenchSettings defaults;
     m_epochs = new QSpinBox(group);
     m_epochs->setRange(1, 1000);
-    m_epochs->setValue(10);
+    m_epochs->setValue(defaults.distillEpochs);
+    m_epochs->setToolTip(tr("At most this many; training stops early when the held-out 20 % no longer improves, "
+                            "and the best epoch's student is kept"));
+    m_distillBatch = new QSpinBox(group);
+    m_distillBatch->setRange(1, 65536);
+    m_distillBatch->setValue(defaults.distillBatch);
+    m_learningRate = new QDoubleSpinBox(group);
+    m_learningRate->setDecimals(5);
+    m_learningRate->setRange(0.00001, 1.0);
+    m_learningRate->setSingleStep(0.0005);
+    m_learningRate->setValue(defaults.distillLearningRate);
+    m_distillOptimizer = new QComboBox(group);
+    m_distillOptimizer->addItems({ tr("Adam"), tr("SGD with momentum") });
+    m_distillOptimizer->setCurrentIndex(defaults.distillWithSgd ? 1 : 0);
+    m_temperature = new QDoubleSpinBox(group);
+    m_temperature->setRange(0.1, 100.0);
+    m_temperature->setValue(defaults.distillTemperature);
+    m_temperature->setToolTip(tr("Softens both models' outputs before they are compared (KL divergence)"));
+    m_labelWeight = new QDoubleSpinBox(group);
+    m_labelWeight->setRange(0.0, 1.0);
+    m_labelWeight->setSingleStep(0.1);
+    m_labelWeight->setValue(defaults.distillLabelWeight);
+    m_labelWeight->setToolTip(tr("Share of the loss given to the labels (cross-entropy) when the data has them; "
+                                 "the rest goes to matching the original"));
+    fitNarrow(m_distillOptimizer);
     auto* form = new QFormLayout(group);
     form->addRow(m_distill);
     form->addRow(tr("Data"), m_distillData);
     form->addRow(tr("Epochs"), m_epochs);
+    form->addRow(tr("Batch size"), m_distillBatch);
+    form->addRow(tr("Learning rate"), m_learningRate);
+    form->addRow(tr("Optimizer"), m_distillOptimizer);
+    form->addRow(tr("Temperature"), m_temperature);
+    form->addRow(tr("Label weight"), m_labelWeight);
     connect(m_distill, &QCheckBox::toggled, this, &WorkbenchPanel::updateSummary);
     connect(m_distillData, &QLineEdit::textChanged, this, &WorkbenchPanel::updateSummary);
     return group;
@@ -400,6 +431,11 @@ WorkbenchSettings WorkbenchPanel::settings() const
     s.distill = m_distill->isChecked();
     s.distillData = m_distillData->text();
     s.distillEpochs = m_epochs->value();
+    s.distillBatch = m_distillBatch->value();
+    s.distillLearningRate = m_learningRate->value();
+    s.distillWithSgd = m_distillOptimizer->currentIndex() == 1;
+    s.distillTemperature = m_temperature->value();
+    s.distillLabelWeight = m_labelWeight->value();
     s.precision = WorkbenchSettings::Precision(m_precision->currentIndex());
     s.quantization = WorkbenchSettings::Quantization(m_quantization->currentIndex());
     s.calibrationData = m_calibration->text();
@@ -425,6 +461,11 @@ void WorkbenchPanel::setSettings(const WorkbenchSettings& s)
     if (!s.distillData.isEmpty())
         m_distillData->setText(s.distillData);
     m_epochs->setValue(s.distillEpochs);
+    m_distillBatch->setValue(s.distillBatch);
+    m_learningRate->setValue(s.distillLearningRate);
+    m_distillOptimizer->setCurrentIndex(s.distillWithSgd ? 1 : 0);
+    m_temperature->setValue(s.distillTemperature);
+    m_labelWeight->setValue(s.distillLabelWeight);
     m_precision->setCurrentIndex(int(s.precision));
     m_quantization->setCurrentIndex(int(s.quantization));
     m_calibration->setText(s.calibrationData);

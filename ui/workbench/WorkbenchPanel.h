@@ -18,6 +18,7 @@ class QLineEdit;
 class QListWidget;
 class QPushButton;
 class QSlider;
+class QDoubleSpinBox;
 class QSpinBox;
 
 namespace memoscope {
@@ -85,6 +86,11 @@ private:
     QCheckBox* m_distill;
     QLineEdit* m_distillData;
     QSpinBox* m_epochs;
+    QSpinBox* m_distillBatch;
+    QDoubleSpinBox* m_learningRate;
+    QComboBox* m_distillOptimizer;
+    QDoubleSpinBox* m_temperature;
+    QDoubleSpinBox* m_labelWeight;
     QLineEdit* m_checkpoint;
     QPushButton* m_checkpointSelected;
     QCheckBox* m_amp;

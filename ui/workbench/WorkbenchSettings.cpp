@@ -120,7 +120,11 @@ QStringList WorkbenchSettings::optimizeArguments(
             arguments << QStringLiteral("--apply") << step;
     }
     if (distill)
-        arguments << QStringLiteral("--epochs") << QString::number(distillEpochs);
+        arguments << QStringLiteral("--epochs") << QString::number(distillEpochs) << QStringLiteral("--distill-batch")
+                  << QString::number(distillBatch) << QStringLiteral("--distill-lr") << QString::number(distillLearningRate)
+                  << QStringLiteral("--distill-optimizer") << (distillWithSgd ? QStringLiteral("sgd") : QStringLiteral("adam"))
+                  << QStringLiteral("--temperature") << QString::number(distillTemperature) << QStringLiteral("--alpha")
+                  << QString::number(distillLabelWeight);
     for (const QString& layer : excludedLayers)
         arguments << QStringLiteral("--exclude") << layer;
     if (quantization == Quantization::Static && !calibrationData.trimmed().isEmpty())

@@ -25,6 +25,11 @@ struct WorkbenchSettings {
     bool distill = false;
     QString distillData; // a data set spec: demo-digits, a CSV, an image folder, a tensor file
     int distillEpochs = 10;
+    int distillBatch = 64;
+    double distillLearningRate = 1e-3;
+    bool distillWithSgd = false; // SGD with momentum instead of Adam
+    double distillTemperature = 4; // of the KL divergence to the teacher's outputs
+    double distillLabelWeight = 0.5; // alpha: the cross-entropy to the labels' share of the loss
     Precision precision = Precision::Float32;
     Quantization quantization = Quantization::None;
     QString calibrationData; // int8-static; random inputs when empty
