@@ -1,6 +1,10 @@
-// Takes screenshots of the main window on a real run, in a real window (run under xvfb-run by CTest), and
-// saves them as test artefacts: OUTDIR/main-window.png (resnet18 training step, layer1 selected) and
-// OUTDIR/compare.png (inference against training) OUTDIR/workbench.png (the workbench beside it), OUTDIR/workbench-distillation.png (further down it) and OUTDIR/compare-layers.png (its per-layer difference), and OUTDIR/run-dialog.png (how a training run is set up).
+// Takes screenshots of the main window on real runs, in a real window (run under xvfb-run by CTest), and saves
+// them as test artefacts in OUTDIR:
+// - main-window.png: resnet18 training step, layer1 selected;
+// - workbench.png: the workbench beside it; workbench-distillation.png: set to distil;
+// - compare.png: inference against training; compare-layers.png: their per-layer difference;
+// - compare-optimized.png: the demo CNN pruned, int8 and distilled, beside the original;
+// - run-dialog.png: how a training run is set up.
 // Fails if a page did not draw.
 
 #include "support/TestSupport.h"
@@ -16,6 +20,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QImage>
+#include <QPushButton>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -119,6 +124,31 @@ int main(int argc, char** argv)
         return 1;
     tabs->setCurrentIndex(1); // the per-layer difference
     if (!save(&window, outDir + QStringLiteral("/compare-layers.png")))
+        return 1;
+
+    // The demo CNN pruned, quantized and distilled from the workbench, beside the original: what it costs and
+    // what it is still worth.
+    RunConfig demo;
+    demo.modelPath = test::sourcePath(QStringLiteral("resources/demo/digits_cnn.pt"));
+    demo.inputs = { QStringLiteral("32x64:float32:0..16") };
+    demo.iterations = 2;
+    demo.name = QStringLiteral("demo CNN");
+    window.runModel(demo);
+    if (!shown.wait(300000))
+        return 1;
+    WorkbenchSettings distilled;
+    distilled.structuredRatio = 0.5;
+    distilled.quantization = WorkbenchSettings::Quantization::Dynamic;
+    distilled.distill = true;
+    distilled.distillData = QStringLiteral("demo-digits");
+    distilled.distillEpochs = 6;
+    window.workbench()->setSettings(distilled);
+    if (auto* apply = window.workbench()->findChild<QPushButton*>(QStringLiteral("applyAndRerun")))
+        apply->click();
+    if (!compared.wait(300000))
+        return 1;
+    tabs->setCurrentIndex(0);
+    if (!save(&window, outDir + QStringLiteral("/compare-optimized.png")))
         return 1;
 
     RunConfig training = resnet(RunMode::Train);

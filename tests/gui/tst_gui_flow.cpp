@@ -395,6 +395,47 @@ private Q_SLOTS:
         QVERIFY(streamed <= 2 * 32 * (64 * 4 + 8)); // at most two batches of features and labels
     }
 
+    // Prune, quantize and distill the demo CNN from the workbench: the comparison shows what it costs and what
+    // the model is still worth.
+    void workbenchDistillsAPrunedInt8Student()
+    {
+        QSignalSpy shown(m_window.get(), &MainWindow::runShown);
+        RunConfig config;
+        config.modelPath = sourcePath(QStringLiteral("resources/demo/digits_cnn.pt"));
+        config.inputs = { QStringLiteral("32x64:float32:0..16") };
+        config.iterations = 2;
+        m_window->runModel(config);
+        QVERIFY(shown.wait(workerTimeout));
+        WorkbenchPanel* bench = m_window->workbench();
+        WorkbenchSettings settings;
+        settings.structuredRatio = 0.5;
+        settings.quantization = WorkbenchSettings::Quantization::Dynamic;
+        settings.distill = true;
+        settings.distillData = QStringLiteral("demo-digits");
+        settings.distillEpochs = 6;
+        bench->setSettings(settings);
+        applyAndWaitForTheComparison(bench);
+        if (QTest::currentTestFailed())
+            return;
+        const QVector<LoadedRunPtr>& runs = m_window->comparePage()->runs();
+        QCOMPARE(runs.size(), 2);
+        QCOMPARE(runs[1]->run.optimization->applied,
+            QStringList({ QStringLiteral("prune-structured=0.5"), QStringLiteral("int8-dynamic"), QStringLiteral("distill") }));
+        const CompareModel* metrics = m_window->comparePage()->metrics();
+        int accuracy = -1;
+        for (int row = 0; row < metrics->rowCount(); ++row)
+            if (metrics->index(row, CompareModel::MetricColumn).data().toString() == QLatin1String("Accuracy"))
+                accuracy = row;
+        QVERIFY(accuracy >= 0);
+        const double original = metrics->index(accuracy, metrics->runColumn(0)).data(CompareModel::SortRole).toDouble();
+        const double distilled = metrics->index(accuracy, metrics->runColumn(1)).data(CompareModel::SortRole).toDouble();
+        const double pruned = runs[1]->run.optimization->accuracyByStep.value(1).accuracy;
+        qInfo("digits held-out accuracy: original %.3f, pruned %.3f, pruned + int8 + distilled %.3f", original, pruned, distilled);
+        QVERIFY(original > 0.95);
+        QVERIFY(distilled > pruned + 0.05);
+        QVERIFY(runs[1]->run.model.paramBytes < runs[0]->run.model.paramBytes / 4);
+    }
+
     void demoIsProfiledOnFirstStart()
     {
         QSignalSpy shown(m_window.get(), &MainWindow::runShown);

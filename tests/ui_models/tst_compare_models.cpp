@@ -116,10 +116,11 @@ private Q_SLOTS:
     {
         CompareModel model;
         model.resetData(threeRuns().mid(0, 1));
-        QStringList expected = { QStringLiteral("Peak"), QStringLiteral("Parameters") };
+        QStringList expected = { QStringLiteral("Peak"), QStringLiteral("Parameters"), QStringLiteral("Iteration"),
+            QStringLiteral("Accuracy"), QStringLiteral("Top-1 agreement") };
         for (Category category : allCategories())
             expected << QStringLiteral("At peak: %1").arg(categoryLabel(category));
-        expected << QStringLiteral("Allocated") << QStringLiteral("Iteration") << QStringLiteral("Process peak RSS")
+        expected << QStringLiteral("Allocated") << QStringLiteral("Process peak RSS")
                  << QStringLiteral("Events") << QStringLiteral("Attributed");
         QCOMPARE(childNames(model, {}), expected);
         const auto value
@@ -132,6 +133,38 @@ private Q_SLOTS:
         QCOMPARE(value(QStringLiteral("Events")).data().toString(), QStringLiteral("1000"));
         QCOMPARE(value(QStringLiteral("Attributed")).data().toString(), QStringLiteral("95.0 %"));
         QCOMPARE(value(QStringLiteral("Process peak RSS")).data().toString(), QStringLiteral("300 MiB"));
+        QCOMPARE(value(QStringLiteral("Accuracy")).data().toString(), QStringLiteral("-")); // nothing measured it
+    }
+
+    // `optimize` measured the original's accuracy and the result's: both columns show them, the original's
+    // taken from the optimized run's record.
+    void compareModelShowsWhatAnOptimizationMeasured()
+    {
+        QVector<StoredRun> runs = threeRuns().mid(0, 2);
+        OptimizationRecord record;
+        record.baselineRunId = runs[0].summary.id;
+        record.accuracyByStep = { { QStringLiteral("original"), 0.997 }, { QStringLiteral("prune-structured=0.5"), 0.761 },
+            { QStringLiteral("distill"), 0.989 } };
+        FidelityReport fidelity;
+        fidelity.top1Agreement = 0.98;
+        record.fidelity = fidelity;
+        runs[1].optimization = record;
+        CompareModel model;
+        model.resetData(runs);
+        const int accuracy = rowOfMetric(model, QStringLiteral("Accuracy"));
+        const int agreement = rowOfMetric(model, QStringLiteral("Top-1 agreement"));
+        QCOMPARE(model.index(accuracy, model.runColumn(0)).data().toString(), QStringLiteral("99.7 %"));
+        QCOMPARE(model.index(accuracy, model.runColumn(1)).data().toString(), QStringLiteral("98.9 %"));
+        QCOMPARE(model.index(accuracy, model.deltaColumn(1)).data().toString(), QStringLiteral("-0.8 pp (-0.8 %)"));
+        QCOMPARE(background(model.index(accuracy, model.deltaColumn(1))), CompareModel::regressionColor());
+        QCOMPARE(model.index(agreement, model.runColumn(0)).data().toString(), QStringLiteral("100.0 %"));
+        QCOMPARE(model.index(agreement, model.runColumn(1)).data().toString(), QStringLiteral("98.0 %"));
+        // Without the original among the runs, its figures are unknown.
+        model.resetData({ runs[1] });
+        QCOMPARE(model.index(accuracy, model.runColumn(0)).data().toString(), QStringLiteral("98.9 %"));
+        runs[1].optimization->baselineRunId = 99;
+        model.resetData(runs);
+        QCOMPARE(model.index(accuracy, model.runColumn(0)).data().toString(), QStringLiteral("-"));
     }
 
     void compareModelHeaders()

@@ -1,6 +1,7 @@
 #include "CompareModel.h"
 
 #include "core/ByteFormat.h"
+#include "core/ModelQuality.h"
 
 #include <QBrush>
 #include <QFileInfo>
@@ -15,7 +16,7 @@ namespace {
     {
         return { QStringLiteral("At peak: %1").arg(categoryLabel(category)),
             QStringLiteral("Bytes of %1 alive at the peak moment").arg(categoryLabel(category)),
-            [category](const StoredRun& run) { return double(run.metrics.categoriesAtPeak[int(category)]); }, true,
+            [category](const StoredRun& run, const QVector<StoredRun>&) { return double(run.metrics.categoriesAtPeak[int(category)]); }, true,
             Format::Bytes };
     }
 
@@ -71,11 +72,20 @@ namespace {
 
 const QVector<CompareMetric>& CompareModel::metrics()
 {
+    // What the model costs, how fast it runs and what it is worth first; the memory in detail after.
     static const QVector<CompareMetric> table = {
         { QStringLiteral("Peak"), QStringLiteral("The most tensor memory alive at once"),
-            [](const StoredRun& run) { return double(run.metrics.peakBytes); }, true, Format::Bytes },
+            [](const StoredRun& run, const QVector<StoredRun>&) { return double(run.metrics.peakBytes); }, true, Format::Bytes },
         { QStringLiteral("Parameters"), QStringLiteral("The model's parameters and buffers"),
-            [](const StoredRun& run) { return double(run.model.paramBytes); }, true, Format::Bytes },
+            [](const StoredRun& run, const QVector<StoredRun>&) { return double(run.model.paramBytes); }, true, Format::Bytes },
+        { QStringLiteral("Iteration"), QStringLiteral("Median wall time of one measured iteration"),
+            [](const StoredRun& run, const QVector<StoredRun>&) { return run.metrics.iterationMsMedian; }, true, Format::Milliseconds },
+        { QStringLiteral("Accuracy"),
+            QStringLiteral("On the labelled data `optimize` measured it with (--data, or distillation's held-out part)"),
+            accuracyOfRun, false, Format::Percent },
+        { QStringLiteral("Top-1 agreement"),
+            QStringLiteral("Share of samples whose top class is the original model's, as `optimize` measured it"),
+            top1AgreementOfRun, false, Format::Percent },
         atPeak(Category::Parameter),
         atPeak(Category::Gradient),
         atPeak(Category::Activation),
@@ -85,17 +95,15 @@ const QVector<CompareMetric>& CompareModel::metrics()
         atPeak(Category::Temporary),
         atPeak(Category::Data),
         { QStringLiteral("Allocated"), QStringLiteral("Bytes allocated over the measured iterations"),
-            [](const StoredRun& run) { return double(run.metrics.totalAllocatedBytes); }, true, Format::Bytes },
-        { QStringLiteral("Iteration"), QStringLiteral("Median wall time of one measured iteration"),
-            [](const StoredRun& run) { return run.metrics.iterationMsMedian; }, true, Format::Milliseconds },
+            [](const StoredRun& run, const QVector<StoredRun>&) { return double(run.metrics.totalAllocatedBytes); }, true, Format::Bytes },
         { QStringLiteral("Process peak RSS"),
             QStringLiteral("Resident high-water mark of the whole worker process, LibTorch included"),
-            [](const StoredRun& run) { return double(run.metrics.rssPeakBytes); }, true, Format::Bytes },
+            [](const StoredRun& run, const QVector<StoredRun>&) { return double(run.metrics.rssPeakBytes); }, true, Format::Bytes },
         { QStringLiteral("Events"), QStringLiteral("Allocations and frees recorded"),
-            [](const StoredRun& run) { return double(run.metrics.eventCount); }, true, Format::Count },
+            [](const StoredRun& run, const QVector<StoredRun>&) { return double(run.metrics.eventCount); }, true, Format::Count },
         { QStringLiteral("Attributed"),
             QStringLiteral("Share of allocated bytes owned by a named layer or made in a phase outside the layers"),
-            [](const StoredRun& run) { return run.metrics.attributedFraction; }, false, Format::Percent },
+            [](const StoredRun& run, const QVector<StoredRun>&) { return run.metrics.attributedFraction; }, false, Format::Percent },
     };
     return table;
 }
@@ -122,7 +130,7 @@ void CompareModel::resetData(const QVector<StoredRun>& runs)
                              .arg(run.summary.modelPath.isEmpty() ? run.model.path : run.summary.modelPath,
                                  modeName(run.summary.config.mode), statusName(run.summary.status));
         for (const CompareMetric& metric : metrics())
-            column.values.append(metric.value(run));
+            column.values.append(metric.value(run, runs));
         columns.append(column);
     }
     beginResetModel();

@@ -22,8 +22,9 @@ struct CompareMetric {
     };
     QString name;
     QString description;
-    // NaN when the run has no such figure (for example a measurement added after the run was made).
-    std::function<double(const StoredRun&)> value;
+    // NaN when the run has no such figure (for example a measurement added after the run was made). The runs
+    // compared are there for figures one run holds about another (an optimization measures its original).
+    std::function<double(const StoredRun& run, const QVector<StoredRun>& compared)> value;
     bool lowerIsBetter = true;
     Format format = Format::Bytes;
 };
