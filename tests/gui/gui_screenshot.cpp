@@ -7,6 +7,7 @@
 // - run-dialog.png: how a training run is set up.
 // Fails if a page did not draw.
 
+#include "GuiSamples.h"
 #include "support/TestSupport.h"
 #include "ui/charts/TimelineView.h"
 #include "ui/windows/ComparePage.h"
@@ -128,21 +129,10 @@ int main(int argc, char** argv)
 
     // The demo CNN pruned, quantized and distilled from the workbench, beside the original: what it costs and
     // what it is still worth.
-    RunConfig demo;
-    demo.modelPath = test::sourcePath(QStringLiteral("resources/demo/digits_cnn.pt"));
-    demo.inputs = { QStringLiteral("32x64:float32:0..16") };
-    demo.iterations = 2;
-    demo.name = QStringLiteral("demo CNN");
-    window.runModel(demo);
+    window.runModel(test::demoCnnRun());
     if (!shown.wait(300000))
         return 1;
-    WorkbenchSettings distilled;
-    distilled.structuredRatio = 0.5;
-    distilled.quantization = WorkbenchSettings::Quantization::Dynamic;
-    distilled.distill = true;
-    distilled.distillData = QStringLiteral("demo-digits");
-    distilled.distillEpochs = 6;
-    window.workbench()->setSettings(distilled);
+    window.workbench()->setSettings(test::prunedInt8Distilled());
     if (auto* apply = window.workbench()->findChild<QPushButton*>(QStringLiteral("applyAndRerun")))
         apply->click();
     if (!compared.wait(300000))
