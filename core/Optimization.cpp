@@ -18,6 +18,14 @@ namespace {
     }
 }
 
+QString accuracyByStepText(const OptimizationRecord& record)
+{
+    QStringList steps;
+    for (const StepAccuracy& step : record.accuracyByStep)
+        steps << QStringLiteral("%1 % (%2)").arg(step.accuracy * 100, 0, 'f', 1).arg(step.after);
+    return steps.join(QStringLiteral(", then "));
+}
+
 QStringList knownTechniques()
 {
     return { QStringLiteral("bf16"), QStringLiteral("fp16"), QStringLiteral("int8-dynamic"),

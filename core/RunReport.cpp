@@ -294,13 +294,8 @@ QString optimizationToText(const OptimizationRecord& record)
         if (f.accuracyBefore && f.accuracyAfter && record.accuracyByStep.isEmpty())
             out << "  accuracy " << percent(*f.accuracyBefore) << " -> " << percent(*f.accuracyAfter) << "\n";
     }
-    if (!record.accuracyByStep.isEmpty()) {
-        out << "  accuracy";
-        for (const StepAccuracy& step : record.accuracyByStep)
-            out << (step.after == record.accuracyByStep.first().after ? " " : ", then ") << percent(step.accuracy)
-                << " (" << step.after << ")";
-        out << "\n";
-    }
+    if (!record.accuracyByStep.isEmpty())
+        out << "  accuracy " << accuracyByStepText(record) << "\n";
     if (record.peakBytesBefore && record.peakBytesAfter)
         out << "  peak " << formatBytes(*record.peakBytesBefore) << " -> " << formatBytes(*record.peakBytesAfter)
             << ratio(*record.peakBytesAfter, *record.peakBytesBefore) << " (runs " << record.baselineRunId << " and "

@@ -14,6 +14,7 @@ inline RunConfig demoCnnRun()
     config.modelPath = sourcePath(QStringLiteral("resources/demo/digits_cnn.pt"));
     config.inputs = { QStringLiteral("32x64:float32:0..16") };
     config.iterations = 2;
+    config.name = QStringLiteral("demo CNN");
     return config;
 }
 

@@ -3,7 +3,7 @@
 // - main-window.png: resnet18 training step, layer1 selected;
 // - workbench.png: the workbench beside it; workbench-distillation.png: set to distil;
 // - compare.png: inference against training; compare-layers.png: their per-layer difference;
-// - compare-optimized.png: the demo CNN pruned, int8 and distilled, beside the original;
+// - compare-optimized.png: the demo CNN pruned, int8 and distilled, beside the original; optimized-run.png: that run;
 // - run-dialog.png: how a training run is set up.
 // Fails if a page did not draw.
 
@@ -139,6 +139,9 @@ int main(int argc, char** argv)
         return 1;
     tabs->setCurrentIndex(0);
     if (!save(&window, outDir + QStringLiteral("/compare-optimized.png")))
+        return 1;
+    window.openRun(window.comparePage()->runs().last()->run.summary.id);
+    if (!shown.wait(60000) || !save(&window, outDir + QStringLiteral("/optimized-run.png")))
         return 1;
 
     RunConfig training = resnet(RunMode::Train);

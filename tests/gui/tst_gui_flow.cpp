@@ -417,6 +417,13 @@ private Q_SLOTS:
         QVERIFY(original > 0.95);
         QVERIFY(distilled > pruned + 0.05);
         QVERIFY(runs[1]->run.model.paramBytes < runs[0]->run.model.paramBytes / 4);
+        // The optimized run says what each step cost and what was cut, and why the rest was not.
+        m_window->runPage()->showRun(runs[1]);
+        const QLabel* summary = m_window->runPage()->findChild<QLabel*>(QStringLiteral("runSummary"));
+        QVERIFY2(summary->text().contains(QStringLiteral("(prune-structured=0.5), then")), qPrintable(summary->text()));
+        QVERIFY2(summary->toolTip().contains(QStringLiteral("conv1: 32 -&gt; 16"))
+                && summary->toolTip().contains(QStringLiteral("fc2 (prune-structured=0.5): its channels reach")),
+            qPrintable(summary->toolTip()));
     }
 
     void demoIsProfiledOnFirstStart()

@@ -120,6 +120,10 @@ QString optimizationHtml(const OptimizationRecord& record)
         else
             add(&table, QStringLiteral("Accuracy"), QStringLiteral("not measured (optimize --data DATA measures it)"));
     }
+    if (record.accuracyByStep.size() > 2)
+        add(&table, QStringLiteral("Accuracy by step"), accuracyByStepText(record));
+    if (!record.prunedLayers.isEmpty())
+        add(&table, QStringLiteral("Pruned"), record.prunedLayers.join(QStringLiteral(", ")));
     for (const QString& text : record.notes)
         add(&table, QStringLiteral("Note"), text);
     return table.toHtml();

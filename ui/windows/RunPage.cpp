@@ -27,6 +27,7 @@ RunPage::RunPage(QWidget* parent)
     , m_tree(new QTreeView(this))
     , m_peak(new PeakView(this))
 {
+    m_summary->setObjectName(QStringLiteral("runSummary"));
     m_summary->setTextFormat(Qt::RichText);
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -84,6 +85,7 @@ void RunPage::showRun(const LoadedRunPtr& run)
     m_tree->expandToDepth(0);
     m_peak->setRun(stored);
     m_summary->setText(summaryText());
+    m_summary->setToolTip(optimizationDetails());
 }
 
 void RunPage::setStackBy(StackBy by) { m_stackBy->setCurrentIndex(m_stackBy->findData(int(by))); }
@@ -104,6 +106,23 @@ qint32 RunPage::selectedLayer() const
     return current.isValid() ? m_layers->layerIdAt(m_sortedLayers->mapToSource(current)) : -1;
 }
 
+QString RunPage::optimizationDetails() const
+{
+    if (!m_run->run.optimization)
+        return {};
+    const OptimizationRecord& o = *m_run->run.optimization;
+    QString text;
+    if (!o.prunedLayers.isEmpty())
+        text += tr("<b>Cut</b> (channels before -> after)<br>%1").arg(o.prunedLayers.join(QStringLiteral("<br>")).toHtmlEscaped());
+    if (!o.skippedLayers.isEmpty()) {
+        text += tr("%1<b>Left as they were</b>").arg(text.isEmpty() ? QString() : QStringLiteral("<br><br>"));
+        for (const SkippedLayerRecord& skipped : o.skippedLayers)
+            text += QStringLiteral("<br>%1 (%2): %3")
+                        .arg(skipped.layer.toHtmlEscaped(), skipped.technique.toHtmlEscaped(), skipped.reason.toHtmlEscaped());
+    }
+    return text;
+}
+
 QString RunPage::summaryText() const
 {
     const StoredRun& run = m_run->run;
@@ -121,6 +140,12 @@ QString RunPage::summaryText() const
                     .arg(o.applied.join(QStringLiteral(" → ")).toHtmlEscaped(),
                         QFileInfo(o.sourceModel).fileName().toHtmlEscaped())
                     .arg(o.baselineRunId);
+        if (!o.accuracyByStep.isEmpty())
+            text += tr("<br>accuracy %1").arg(accuracyByStepText(o).toHtmlEscaped());
+        if (!o.prunedLayers.isEmpty() || !o.skippedLayers.isEmpty())
+            text += tr("<br>%1 layers cut, %2 left as they were (hover for which and why)")
+                        .arg(o.prunedLayers.size())
+                        .arg(o.skippedLayers.size());
         // What a transform really does (fp16 computing in float32, say) is said where the run is shown.
         for (const QString& note : o.notes)
             if (!note.startsWith(QLatin1String("quantized engine")))

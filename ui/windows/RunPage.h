@@ -37,6 +37,7 @@ Q_SIGNALS:
 
 private:
     QString summaryText() const;
+    QString optimizationDetails() const; // which layers an optimization cut or skipped, and why: rich text
 
     LoadedRunPtr m_run;
     QLabel* m_summary;
