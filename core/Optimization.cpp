@@ -70,6 +70,14 @@ std::optional<TechniqueStep> TechniqueStep::parse(const QString& text, QString* 
     return step;
 }
 
+QString TechniqueStep::canonical() const
+{
+    if (ratio <= 0 && !name.startsWith(QLatin1String("prune")))
+        return name;
+    return name + QLatin1Char('=') + QString::number(ratio) + (l2 ? QStringLiteral(":l2") : QString())
+        + (global ? QStringLiteral(":global") : QString());
+}
+
 QJsonObject OptimizationRecord::toJson() const
 {
     QJsonObject json;

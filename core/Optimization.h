@@ -66,6 +66,8 @@ struct TechniqueStep {
     bool global = false;
     // Returns nothing and sets *error (one sentence saying what is wrong and what is allowed) when invalid.
     static std::optional<TechniqueStep> parse(const QString& text, QString* error);
+    // One spelling of the step: "prune-structured=0.5:l2" for "prune-structured=0.50:l2:l1"... (L1 is the default).
+    QString canonical() const;
 };
 
 } // namespace memoscope

@@ -147,7 +147,7 @@ int runAdviseCommand(const CliContext& cli, const QStringList& arguments)
             QStringLiteral("run %1 recorded no allocations (--no-trace): profile the model with tracing to get advice")
                 .arg(runId));
 
-    const Advisor advisor(*run);
+    const Advisor advisor(*run, measuredAccuracies(*store, *run));
     const Advice advice = advisor.advice();
     const bool json = parser.isSet(CliContext::jsonOption());
     if (!parser.isSet(budget)) {

@@ -48,7 +48,8 @@ int runReportCommand(const CliContext& cli, const QStringList& arguments)
         std::optional<StoredRun> run = cli.loadRun(*store, id, /*withEvents=*/true, &exitCode);
         if (!run)
             return exitCode;
-        input.addRun(std::move(*run));
+        const QVector<MeasuredAccuracy> measured = measuredAccuracies(*store, *run);
+        input.addRun(std::move(*run), measured);
     }
     QString error;
     if (!saveReport(buildReport(input), path, &error))

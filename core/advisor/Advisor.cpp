@@ -50,11 +50,12 @@ namespace {
     }
 }
 
-Advisor::Advisor(const StoredRun& run)
+Advisor::Advisor(const StoredRun& run, QVector<MeasuredAccuracy> measured)
     : m_run(run)
     , m_analysis(analyzeTrace(run.trace))
     , m_atPeak(liveAfterEvent(run.trace, m_analysis.peakEventIndex))
     , m_simulator(run.trace, run.summary.config)
+    , m_measured(std::move(measured))
 {
     if (config().mode == RunMode::Train && !run.trace.events.empty())
         m_checkpointLayers = chooseCheckpointLayers();
@@ -71,7 +72,16 @@ qint64 Advisor::atPeak(Category category, const std::function<bool(const Layer&)
 
 Risk Advisor::riskOf(const Plan& plan) const
 {
-    return memoscope::riskOf(plan, config(), recomputeFraction(plan.checkpointLayers));
+    const Risk prior = memoscope::riskOf(plan, config(), recomputeFraction(plan.checkpointLayers));
+    if (plan.hasRunOptions() || plan.applySteps().isEmpty())
+        return prior;
+    const std::optional<MeasuredAccuracy> measured = measurementOf(m_measured, plan.applySteps());
+    if (!measured)
+        return prior;
+    const std::optional<MeasuredAccuracy> distilled
+        = measurementOf(m_measured, plan.applySteps() + QStringList { QStringLiteral("distill") });
+    return withMeasuredAccuracy(prior, measured->before, measured->after, measured->runId,
+        distilled ? std::optional<double>(distilled->after) : std::nullopt);
 }
 
 Recommendation Advisor::recommend(

@@ -2,6 +2,7 @@
 // The advisor: from a stored run (with its events), every lever that applies to it, each with the saving the
 // replay of its allocations predicts, its risk, and the reason read from what was alive at the peak.
 
+#include "MeasuredAccuracy.h"
 #include "PeakSimulator.h"
 #include "Recommendation.h"
 
@@ -12,8 +13,9 @@ namespace memoscope {
 
 class Advisor {
 public:
-    // `run` must hold its events (Store::load(id, true)) and outlive the advisor.
-    explicit Advisor(const StoredRun& run);
+    // `run` must hold its events (Store::load(id, true)) and outlive the advisor. `measured`: what optimizations
+    // of the same model measured (measuredAccuracies()), which replaces the accuracy priors of the same steps.
+    explicit Advisor(const StoredRun& run, QVector<MeasuredAccuracy> measured = {});
 
     Advice advice() const;
 
@@ -42,6 +44,7 @@ private:
     LiveBreakdown m_atPeak;
     PeakSimulator m_simulator;
     QStringList m_checkpointLayers;
+    QVector<MeasuredAccuracy> m_measured;
 
     QStringList chooseCheckpointLayers() const;
 };

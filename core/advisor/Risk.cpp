@@ -1,5 +1,6 @@
 #include "Risk.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace memoscope {
@@ -106,6 +107,24 @@ Risk riskOf(const Plan& plan, const RunConfig& config, double recomputeFraction)
     if (plan.streamData)
         parts << Part { 0, 0.02, QStringLiteral("reads each batch from disk as it is needed") };
     return combine(parts, plan.batchSize > 0);
+}
+
+Risk withMeasuredAccuracy(const Risk& prior, double before, double after, qint64 runId, std::optional<double> afterDistilling)
+{
+    Risk risk = prior;
+    risk.expectedAccuracyLoss = std::max(0.0, before - after);
+    risk.level = levelOf(risk.expectedAccuracyLoss);
+    QString measured = QStringLiteral("measured by run #%1: accuracy %2 % -> %3 %")
+                           .arg(runId)
+                           .arg(before * 100, 0, 'f', 1)
+                           .arg(after * 100, 0, 'f', 1);
+    if (afterDistilling)
+        measured += QStringLiteral(", %1 % once distilled").arg(*afterDistilling * 100, 0, 'f', 1);
+    // The prior's words after its level say what the lever does; the measurement replaces the guess.
+    const qsizetype colon = prior.text.indexOf(QLatin1String(": "));
+    risk.text = riskLevelName(risk.level) + QStringLiteral(": ") + measured
+        + (colon >= 0 ? QStringLiteral("; ") + prior.text.mid(colon + 2) : QString());
+    return risk;
 }
 
 Risk unstructuredPruningRisk(double ratio)

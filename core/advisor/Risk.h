@@ -7,6 +7,7 @@
 #include "Plan.h"
 
 #include <QString>
+#include <optional>
 
 namespace memoscope {
 
@@ -24,6 +25,10 @@ struct Risk {
 // `recomputeFraction`: the share of a training step's time spent in the forward of the layers a plan
 // checkpoints (they run twice).
 Risk riskOf(const Plan& plan, const RunConfig& config, double recomputeFraction);
+// `prior` with the accuracy loss `optimize` measured for the same steps on the same model: `before` and `after`
+// on its labelled data, by run `runId`; `afterDistilling` when those steps were also distilled and measured.
+Risk withMeasuredAccuracy(const Risk& prior, double before, double after, qint64 runId,
+    std::optional<double> afterDistilling = std::nullopt);
 // The risk of a lever that is not a plan: unstructured pruning and distillation.
 Risk unstructuredPruningRisk(double ratio);
 Risk distillationRisk();

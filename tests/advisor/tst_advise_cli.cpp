@@ -276,6 +276,56 @@ private Q_SLOTS:
         QVERIFY(result.out.isEmpty());
     }
 
+    // Accuracy losses are priors until `optimize` measures them on the same model: then the measurement, the
+    // one that ran, is what the advice says.
+    void measuredAccuracyReplacesThePrior()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("measured.sqlite"));
+        const QString demo = sourcePath(QStringLiteral("resources/demo/digits_cnn.pt"));
+        const auto pruningAdvice = [&](qint64 runId) {
+            for (const QJsonValue& value : adviceOf(runId, db))
+                if (value.toObject().value(QStringLiteral("settings")).toString() == QLatin1String("prune-structured=0.5"))
+                    return value.toObject();
+            return QJsonObject();
+        };
+        // A run of the same file, profiled before anything was measured: the prior.
+        const CliResult profiled = runCli({ QStringLiteral("profile"), demo, QStringLiteral("--input"),
+            QStringLiteral("32x64:float32:0..16"), QStringLiteral("--json"), QStringLiteral("--db"), db });
+        QCOMPARE(profiled.exitCode, 0);
+        const qint64 earlier = qint64(profiled.json().value(QStringLiteral("run_id")).toDouble());
+        const double prior = pruningAdvice(earlier).value(QStringLiteral("expected_accuracy_loss")).toDouble();
+
+        const CliResult optimized = runCli({ QStringLiteral("optimize"), demo, QStringLiteral("--input"),
+            QStringLiteral("32x64:float32:0..16"), QStringLiteral("--apply"), QStringLiteral("prune-structured=0.50:l1"),
+            QStringLiteral("--distill"), QStringLiteral("demo-digits"), QStringLiteral("--epochs"), QStringLiteral("4"),
+            QStringLiteral("--profile"), QStringLiteral("--out"), m_dir.filePath(QStringLiteral("measured.pt")),
+            QStringLiteral("--json"), QStringLiteral("--db"), db });
+        QCOMPARE(optimized.exitCode, 0);
+        const QJsonObject record = optimized.json();
+        const QJsonArray steps = record.value(QStringLiteral("accuracy_by_step")).toArray();
+        QCOMPARE(steps.size(), 3);
+        const double lost = steps[0].toObject().value(QStringLiteral("accuracy")).toDouble()
+            - steps[1].toObject().value(QStringLiteral("accuracy")).toDouble();
+        const qint64 optimizedRun = qint64(record.value(QStringLiteral("optimized_run_id")).toDouble());
+
+        // Every run of the same model now gets the measurement, whichever run measured it.
+        for (const qint64 run : { earlier, qint64(record.value(QStringLiteral("baseline_run_id")).toDouble()) }) {
+            const QJsonObject advice = pruningAdvice(run);
+            qInfo("run %lld, prune-structured=0.5: expected accuracy loss %.3f (prior %.3f, measured %.3f)", run,
+                advice.value(QStringLiteral("expected_accuracy_loss")).toDouble(), prior, lost);
+            QVERIFY(std::abs(advice.value(QStringLiteral("expected_accuracy_loss")).toDouble() - lost) < 1e-9);
+            const QString text = advice.value(QStringLiteral("risk_text")).toString();
+            QVERIFY2(text.contains(QStringLiteral("measured by run #%1").arg(optimizedRun)) && text.contains(QStringLiteral("once distilled")),
+                qPrintable(text));
+        }
+        QVERIFY(std::abs(prior - lost) > 0.01); // the measurement did change the advice
+        // Another model's advice keeps its priors.
+        const CliResult other = runCli({ QStringLiteral("profile"), fixture(QStringLiteral("mlp")), QStringLiteral("--input"),
+            QStringLiteral("8x64"), QStringLiteral("--json"), QStringLiteral("--db"), db });
+        for (const QJsonValue& value : adviceOf(qint64(other.json().value(QStringLiteral("run_id")).toDouble()), db))
+            QVERIFY(!value.toObject().value(QStringLiteral("risk_text")).toString().contains(QStringLiteral("measured")));
+    }
+
 private:
     QString database() const { return m_dir.filePath(QStringLiteral("runs.sqlite")); }
     QTemporaryDir m_dir;

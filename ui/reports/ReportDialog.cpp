@@ -54,7 +54,8 @@ ReportDialog::Loaded ReportDialog::load(const QString& databasePath, const QVect
                 loaded.error = tr("Run %1 is no longer in the database.").arg(id);
                 return loaded;
             }
-            loaded.input.addRun(std::move(*run));
+            const QVector<MeasuredAccuracy> measured = measuredAccuracies(store, *run);
+            loaded.input.addRun(std::move(*run), measured);
         }
     } catch (const StoreError& error) {
         loaded.error = error.message();

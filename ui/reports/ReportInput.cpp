@@ -8,12 +8,12 @@ namespace {
     constexpr int recommendationsPerRun = 5;
 }
 
-void ReportInput::addRun(StoredRun run)
+void ReportInput::addRun(StoredRun run, const QVector<MeasuredAccuracy>& measured)
 {
     // The advisor replays the run's events, so it goes first: makeReportRun moves them into the timeline.
     if (run.summary.status == RunStatus::Complete && !run.trace.events.empty()) {
         int added = 0;
-        for (const Recommendation& r : Advisor(run).advice().recommendations) {
+        for (const Recommendation& r : Advisor(run, measured).advice().recommendations) {
             if (added == recommendationsPerRun)
                 break;
             if (r.predictedSavingBytes <= 0)

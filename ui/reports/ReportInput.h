@@ -2,6 +2,7 @@
 // What a report is made of: one or more runs (the first is the baseline every later run is compared with) and,
 // when the advisor has any, its recommendations.
 
+#include "core/advisor/MeasuredAccuracy.h"
 #include "core/Store.h"
 #include "core/Timeline.h"
 
@@ -32,8 +33,9 @@ struct ReportInput {
     QVector<ReportRun> runs;
     QVector<ReportRecommendation> recommendations;
 
-    // Adds a run loaded with its events, and the advisor's best memory-saving recommendations for it.
-    void addRun(StoredRun run);
+    // Adds a run loaded with its events, and the advisor's best memory-saving recommendations for it, with the
+    // accuracies earlier optimizations of its model measured (measuredAccuracies()).
+    void addRun(StoredRun run, const QVector<MeasuredAccuracy>& measured = {});
 };
 
 } // namespace memoscope

@@ -59,6 +59,7 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
 {
     setWindowTitle(QStringLiteral("Memoscope"));
     setAcceptDrops(true);
+    m_workbench->setDatabasePath(paths.databasePath);
     m_startPage = createStartPage();
     m_pages->addWidget(m_startPage);
     m_pages->addWidget(m_runPage);
@@ -338,6 +339,7 @@ void MainWindow::openDatabase(const QString& path)
     m_paths.databasePath = path;
     m_job->setDatabasePath(path);
     m_loader->setDatabasePath(path);
+    m_workbench->setDatabasePath(path);
     setWindowTitle(QStringLiteral("Memoscope — %1").arg(QFileInfo(path).fileName()));
 }
 

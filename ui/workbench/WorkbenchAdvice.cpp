@@ -2,12 +2,21 @@
 
 namespace memoscope {
 
-WorkbenchAdvice::WorkbenchAdvice(const LoadedRun& loaded)
+WorkbenchAdvice::WorkbenchAdvice(const LoadedRun& loaded, const QString& databasePath)
     : m_run(loaded.run)
 {
     if (loaded.timeline)
         m_run.trace = loaded.timeline->trace();
-    m_advisor = std::make_unique<Advisor>(m_run);
+    QVector<MeasuredAccuracy> measured;
+    if (!databasePath.isEmpty()) {
+        try {
+            Store store(databasePath);
+            measured = measuredAccuracies(store, m_run);
+        } catch (const StoreError&) {
+            // Without the history the advisor gives its priors.
+        }
+    }
+    m_advisor = std::make_unique<Advisor>(m_run, std::move(measured));
     m_advice = m_advisor->advice();
 }
 

@@ -14,8 +14,9 @@ namespace memoscope {
 
 class WorkbenchAdvice {
 public:
-    // Copies the loaded run's events back into a StoredRun, which the advisor reads. Slow for large runs.
-    explicit WorkbenchAdvice(const LoadedRun& loaded);
+    // Copies the loaded run's events back into a StoredRun, which the advisor reads. Slow for large runs. The
+    // database at `databasePath` gives the accuracies earlier optimizations of the same model measured.
+    WorkbenchAdvice(const LoadedRun& loaded, const QString& databasePath);
 
     const Advice& advice() const { return m_advice; }
     qint64 measuredPeakBytes() const { return m_advisor->measuredPeakBytes(); }

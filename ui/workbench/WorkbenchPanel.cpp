@@ -334,8 +334,9 @@ void WorkbenchPanel::setBaseline(const LoadedRunPtr& run)
     m_recommendations->clear();
     m_adviceNote->setText(tr("The advisor is reading run #%1…").arg(summary.id));
     m_adviceFor = summary.id;
-    m_adviceJob.setFuture(QtConcurrent::run(
-        [run]() -> std::shared_ptr<const WorkbenchAdvice> { return std::make_shared<WorkbenchAdvice>(*run); }));
+    m_adviceJob.setFuture(QtConcurrent::run([run, path = m_databasePath]() -> std::shared_ptr<const WorkbenchAdvice> {
+        return std::make_shared<WorkbenchAdvice>(*run, path);
+    }));
     updateSummary();
 }
 

@@ -33,6 +33,8 @@ public:
     // The run the techniques apply to (its model, inputs, mode and iterations). The advisor's recommendations
     // for it follow in the background (adviceReady).
     void setBaseline(const LoadedRunPtr& run);
+    // Where the advisor looks for accuracies earlier optimizations of the same model measured.
+    void setDatabasePath(const QString& path) { m_databasePath = path; }
     const std::optional<StoredRun>& baseline() const { return m_baseline; }
     // The layer selected in the layer tree, offered to "Exclude" and, when top-level, to checkpointing.
     void setSelectedLayer(const QString& path);
@@ -83,6 +85,7 @@ private:
     QComboBox* m_precision;
     QComboBox* m_quantization;
     QLineEdit* m_calibration;
+    QString m_databasePath;
     QCheckBox* m_distill;
     QLineEdit* m_distillData;
     QSpinBox* m_epochs;
