@@ -119,6 +119,11 @@ namespace {
         void openData();
         TransformReport distillInto(torch::jit::Module& working, torch::jit::Module& teacher, OptimizationRecord& record,
             const RoundedWeights& rounded = {});
+        // `student` is the model before `steps`: distilled seeing its weights rounded as they round them, then
+        // given the steps again.
+        TransformReport distillThroughRounding(torch::jit::Module& student, const std::vector<RoundingStep>& steps,
+            torch::jit::Module& teacher, OptimizationRecord& record, const TransformOptions& options,
+            const InputFactory& inputs);
 
         // Accuracy is measured on --data, else on the distillation data's held-out split.
         std::unique_ptr<Dataset> m_data;
@@ -246,23 +251,14 @@ namespace {
             step(QStringLiteral("applying %1").arg(technique));
             TransformReport report;
             try {
-                if (technique == QLatin1String("distill") && !roundingSteps.empty() && m_config.studentPath.isEmpty()) {
-                    working = beforeRounding;
-                    report = distillInto(working, original.module, record,
-                        roundedWeightsOf(working, roundingSteps, options.perChannel));
-                    QStringList again;
-                    for (const RoundingStep& rounding : roundingSteps) {
-                        apply(rounding.technique, working, options, inputs); // reported when first applied
-                        working = script::roundTrip(working);
-                        working.eval();
-                        again << rounding.technique;
+                if (technique == QLatin1String("distill")) {
+                    if (roundingSteps.empty() || !m_config.studentPath.isEmpty()) {
+                        report = distillInto(working, original.module, record);
+                    } else {
+                        working = beforeRounding;
+                        report = distillThroughRounding(working, roundingSteps, original.module, record, options, inputs);
                     }
-                    report.notes.push_back(QStringLiteral("distillation trained the weights in float32, each forward pass "
-                                                          "seeing them rounded as %1 stores them, then applied %1 again")
-                                               .arg(again.join(QStringLiteral(" and ")))
-                                               .toStdString());
-                } else if (technique == QLatin1String("distill")) {
-                    report = distillInto(working, original.module, record);
+                    roundingSteps.clear();
                 } else {
                     if (!storesWeightsRounded(technique))
                         roundingSteps.clear();
@@ -272,8 +268,6 @@ namespace {
                     if (storesWeightsRounded(technique))
                         roundingSteps.push_back(RoundingStep { technique, report.changed });
                 }
-                if (technique == QLatin1String("distill"))
-                    roundingSteps.clear();
             } catch (const ProfileError&) {
                 throw;
             } catch (const std::exception& error) {
@@ -380,6 +374,25 @@ namespace {
             + std::to_string(m_distillTrain->size()) + " samples, best epoch " + std::to_string(result.bestEpoch)
             + (result.stoppedEarly ? ", stopped early: no better on the held-out split" : ""));
         (void)record;
+        return report;
+    }
+
+    TransformReport OptimizeSession::distillThroughRounding(torch::jit::Module& student,
+        const std::vector<RoundingStep>& steps, torch::jit::Module& teacher, OptimizationRecord& record,
+        const TransformOptions& options, const InputFactory& inputs)
+    {
+        TransformReport report = distillInto(student, teacher, record, roundedWeightsOf(student, steps, options.perChannel));
+        QStringList again;
+        for (const RoundingStep& rounding : steps) {
+            apply(rounding.technique, student, options, inputs); // its report was taken when it was first applied
+            student = script::roundTrip(student);
+            student.eval();
+            again << rounding.technique;
+        }
+        report.notes.push_back(QStringLiteral("distillation trained the weights in float32, each forward pass seeing "
+                                              "them rounded as %1 stores them, then applied %1 again")
+                                   .arg(again.join(QStringLiteral(" and ")))
+                                   .toStdString());
         return report;
     }
 
