@@ -52,12 +52,12 @@ private Q_SLOTS:
         const std::vector<c10::IValue> inputs = InputFactory({ input }, QString()).makeInputs();
         killHalfOfEachGroup(module, inputs);
         const at::Tensor before = runModel(module, inputs);
-        const qint64 bytesBefore = TorchModel::wrap(module, model).info.paramBytes;
+        const qint64 bytesBefore = TorchModel::wrap(module, model).parameterBytesWithoutBuffers();
 
         const TransformReport report = pruneStructured(module, inputs, PruningSettings { 0.5, false, false }, {});
         torch::jit::Module pruned = script::roundTrip(module);
         const at::Tensor after = runModel(pruned, inputs);
-        const qint64 bytesAfter = TorchModel::wrap(pruned, model).info.paramBytes;
+        const qint64 bytesAfter = TorchModel::wrap(pruned, model).parameterBytesWithoutBuffers();
         qInfo("%s: %lld layers cut, %lld skipped; parameters %.3fx; max difference %g", QTest::currentDataTag(),
             qint64(report.changed.size()), qint64(report.skipped.size()), double(bytesAfter) / bytesBefore,
             (after - before).abs().max().item<double>());
