@@ -28,18 +28,18 @@
 #include <torch/torch.h>
 
 #include <cstdio>
-#include <algorithm>
 #include <sstream>
 
 namespace memoscope {
 
 namespace {
-    bool usesInt8(const QStringList& apply)
+    // The first int8 technique of the chain ("int8-static"), empty when there is none.
+    QString firstInt8Step(const QStringList& apply)
     {
         for (const QString& technique : apply)
             if (technique.startsWith(QLatin1String("int8")))
-                return true;
-        return false;
+                return technique;
+        return {};
     }
 
     void validate(const OptimizeConfig& config)
@@ -53,13 +53,12 @@ namespace {
                 throw ProfileError(ExitBadInput, error);
         }
         // Int8 kernels take float32 activations; bf16 makes every layer compute in bfloat16.
-        const auto int8 = std::find_if(config.apply.begin(), config.apply.end(),
-            [](const QString& technique) { return technique.startsWith(QLatin1String("int8")); });
-        if (int8 != config.apply.end() && config.apply.contains(QStringLiteral("bf16")))
+        const QString int8 = firstInt8Step(config.apply);
+        if (!int8.isEmpty() && config.apply.contains(QStringLiteral("bf16")))
             throw ProfileError(ExitBadInput,
                 QStringLiteral("bf16 and %1 do not combine: int8 layers take float32 inputs and bf16 computes in "
                                "bfloat16. Apply one of them (or fp16, which computes in float32, with %1)")
-                    .arg(*int8));
+                    .arg(int8));
         if (config.apply.contains(QStringLiteral("distill")) && config.distillData.isEmpty())
             throw ProfileError(ExitBadInput, QStringLiteral("distill needs its data: --distill DATA"));
         if (!config.studentPath.isEmpty() && !QFileInfo(config.studentPath).isFile())
@@ -219,7 +218,7 @@ namespace {
         record.applied = m_config.apply;
 
         InputFactory inputs(m_config.inputs, QString());
-        if (usesInt8(m_config.apply)) {
+        if (!firstInt8Step(m_config.apply).isEmpty()) {
             const EngineChoice engine = chooseQuantizedEngine(m_config.engine);
             record.quantizedEngine = engine.engine;
             record.notes << QStringLiteral("quantized engine %1 (%2)").arg(engine.engine, engine.reason);

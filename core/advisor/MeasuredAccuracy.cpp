@@ -1,5 +1,7 @@
 #include "MeasuredAccuracy.h"
 
+#include <QHash>
+
 namespace memoscope {
 
 namespace {
@@ -20,14 +22,17 @@ QVector<MeasuredAccuracy> measuredAccuracies(Store& store, const StoredRun& run)
     QVector<MeasuredAccuracy> measured;
     if (run.model.sha256.isEmpty())
         return measured;
+    // Whether a baseline run profiled the same model, each baseline loaded once.
+    QHash<qint64, bool> sameModel { { run.summary.id, true } };
     for (const RunSummary& summary : store.runs()) {
         const std::optional<OptimizationRecord> record = store.optimizationOfRun(summary.id);
         if (!record || record->baselineRunId < 0 || record->accuracyByStep.size() != record->applied.size() + 1)
             continue;
-        const std::optional<StoredRun> original = record->baselineRunId == run.summary.id
-            ? std::optional<StoredRun>(run)
-            : store.load(record->baselineRunId, false);
-        if (!original || original->model.sha256 != run.model.sha256)
+        if (!sameModel.contains(record->baselineRunId)) {
+            const std::optional<StoredRun> original = store.load(record->baselineRunId, false);
+            sameModel.insert(record->baselineRunId, original && original->model.sha256 == run.model.sha256);
+        }
+        if (!sameModel.value(record->baselineRunId))
             continue;
         const QStringList steps = canonical(record->applied);
         for (qsizetype k = 1; k <= steps.size(); ++k)
