@@ -75,6 +75,16 @@ QJsonObject RunConfig::toJson() const
     }
     if (batch > 0)
         json[QStringLiteral("batch")] = batch;
+    const std::pair<const char*, const QString*> recordedText[] = { { "source", &source },
+        { "model_class", &modelClass }, { "optimizer_class", &optimizerClass }, { "device", &device },
+        { "group", &group } };
+    for (const auto& [key, value] : recordedText)
+        if (!value->isEmpty())
+            json[QLatin1String(key)] = *value;
+    if (rank >= 0) {
+        json[QStringLiteral("rank")] = rank;
+        json[QStringLiteral("world_size")] = worldSize;
+    }
     return json;
 }
 
@@ -102,6 +112,13 @@ RunConfig RunConfig::fromJson(const QJsonObject& json)
         ? DataReading::Streamed
         : DataReading::InMemory;
     config.batch = json.value(QStringLiteral("batch")).toInt(0);
+    config.source = json.value(QStringLiteral("source")).toString();
+    config.modelClass = json.value(QStringLiteral("model_class")).toString();
+    config.optimizerClass = json.value(QStringLiteral("optimizer_class")).toString();
+    config.device = json.value(QStringLiteral("device")).toString();
+    config.group = json.value(QStringLiteral("group")).toString();
+    config.rank = json.value(QStringLiteral("rank")).toInt(-1);
+    config.worldSize = json.value(QStringLiteral("world_size")).toInt(0);
     return config;
 }
 

@@ -34,6 +34,19 @@ struct RunConfig {
     DataReading dataReading = DataReading::InMemory;
     int batch = 0; // samples per batch from `data`; 0: the batch dimension of the first --input, else 32
 
+    // A run recorded inside the user's own Python process (memoscope_record) rather than profiled here.
+    QString source; // empty: profiled by Memoscope's LibTorch engine; recordedSource(): imported from a trace
+    QString modelClass; // the recorded program's model class, "torchvision.models.resnet.ResNet"
+    QString optimizerClass; // its optimizer's class ("AdamW", "ZeroRedundancyOptimizer"); `optimizer` is its kind
+    QString device; // the device whose memory the run holds ("cuda:0"); empty: the CPU
+    // A rank of a torch.distributed job: the ranks of one job are imported together as one group.
+    int rank = -1;
+    int worldSize = 0;
+    QString group; // the same for every run of the group; empty: not part of a group
+
+    bool recorded() const { return source == recordedSource(); }
+    static QString recordedSource() { return QStringLiteral("recorded in process"); }
+
     QJsonObject toJson() const;
     static RunConfig fromJson(const QJsonObject& json);
 };

@@ -56,6 +56,7 @@ QJsonObject runToJson(const StoredRun& run)
     json[key("run_id")] = double(run.summary.id);
     json[key("name")] = run.summary.name;
     json[key("status")] = statusName(run.summary.status);
+    json[key("source")] = config.recorded() ? config.source : QStringLiteral("profiled");
     json[key("error")] = run.summary.error.isEmpty() ? QJsonValue() : QJsonValue(run.summary.error);
     json[key("model")] = run.summary.modelPath;
     json[key("model_sha256")] = run.model.sha256;
@@ -124,6 +125,12 @@ QString runToText(const StoredRun& run, int topLayers, bool allLayers)
         << (m.threads == 1 ? " thread)" : " threads)") << "\n";
     if (!run.summary.error.isEmpty())
         out << "Error: " << run.summary.error << "\n";
+    if (config.recorded())
+        out << "Recorded in process: " << (config.modelClass.isEmpty() ? QStringLiteral("a model") : config.modelClass)
+            << (config.optimizerClass.isEmpty() ? QString() : QStringLiteral(", ") + config.optimizerClass) << ", torch "
+            << m.libtorchVersion << (config.device.isEmpty() ? QString() : QStringLiteral(", ") + config.device)
+            << (config.rank >= 0 ? QStringLiteral(", rank %1 of %2").arg(config.rank).arg(config.worldSize) : QString())
+            << "\n";
     if (m.hasOutOfMemory) {
         const OutOfMemoryMoment& oom = m.outOfMemory;
         out << "Out of memory: " << formatBytes(oom.requestedBytes) << " requested with " << formatBytes(oom.liveBytes)

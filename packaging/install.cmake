@@ -4,6 +4,7 @@
 #   bin/memoscope, bin/memoscope-cli          the app runs models in memoscope-cli, which it finds beside itself
 #   share/memoscope/demo/                     the demo model and data set: the app and `--data demo-digits` look
 #                                             for ../share/memoscope/demo/ next to their executable
+#   share/memoscope/python/memoscope_record/  the recorder for the user's own Python (PYTHONPATH=.../python)
 #   share/applications/memoscope.desktop, share/icons/hicolor/{scalable,256x256}/apps/memoscope.{svg,png}
 #
 # Literal bin/ and share/ (not GNUInstallDirs' variables): the programs find their demo by this relative layout.
@@ -14,6 +15,7 @@ install(FILES
   ${PROJECT_SOURCE_DIR}/resources/demo/digits.csv
   ${PROJECT_SOURCE_DIR}/resources/demo/README.md
   DESTINATION share/memoscope/demo)
+install(FILES ${MEMOSCOPE_RECORDER_SOURCES} DESTINATION share/memoscope/python/memoscope_record)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/memoscope.desktop DESTINATION share/applications)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/memoscope.svg DESTINATION share/icons/hicolor/scalable/apps)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/memoscope.png DESTINATION share/icons/hicolor/256x256/apps)

@@ -56,5 +56,6 @@ int runExportCommand(const CliContext& cli, const QStringList& arguments);
 int runAdviseCommand(const CliContext& cli, const QStringList& arguments);
 int runCompareCommand(const CliContext& cli, const QStringList& arguments);
 int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments);
+int runImportCommand(const CliContext& cli, const QStringList& arguments);
 
 } // namespace memoscope

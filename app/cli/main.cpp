@@ -28,6 +28,7 @@ const char* const usage = "usage: memoscope-cli COMMAND [OPTIONS]\n"
                           "  compare RUN_ID RUN_ID [...]           runs side by side, per-layer differences\n"
                           "  sweep-batch MODEL.pt --input SPEC --batches 1,2,4,8 [--budget BYTES]\n"
                           "                                        peak per batch size, and the largest that fits\n"
+                          "  import TRACE [TRACE ...]              store runs recorded by memoscope_record in Python\n"
                           "\n"
                           "Run `memoscope-cli COMMAND --help` for a command's options.\n";
 
@@ -71,6 +72,7 @@ int main(int argc, char** argv)
         { QStringLiteral("advise"), memoscope::runAdviseCommand },
         { QStringLiteral("compare"), memoscope::runCompareCommand },
         { QStringLiteral("sweep-batch"), memoscope::runSweepBatchCommand },
+        { QStringLiteral("import"), memoscope::runImportCommand },
     };
     const QString name = arguments.takeFirst();
     const auto command = commands.find(name);

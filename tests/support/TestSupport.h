@@ -23,6 +23,9 @@ struct CliResult {
 CliResult runProgram(const QString& program, const QStringList& arguments, int timeoutMs = 600000);
 CliResult runCli(const QStringList& arguments, int timeoutMs = 600000);
 
+// Runs Debian's python3 with memoscope_record (as the build lays it out) importable.
+CliResult runPython(const QStringList& arguments, int timeoutMs = 600000);
+
 // Runs a Python helper of tests/fixtures with Debian's python3 and returns its JSON output.
 QJsonObject runPythonJson(const QString& script, const QStringList& arguments);
 
