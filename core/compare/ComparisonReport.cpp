@@ -37,6 +37,22 @@ namespace {
     }
 }
 
+QString ranksToText(const RankComparison& ranks)
+{
+    QString text;
+    QTextStream out(&text);
+    out << "\nRanks of one job: peak " << formatBytes(ranks.ranks.first().peakBytes);
+    for (int i = 1; i < ranks.ranks.size(); ++i)
+        out << ", " << formatBytes(ranks.ranks[i].peakBytes);
+    out << " (ranks " << ranks.ranks.first().rank << ".." << ranks.ranks.last().rank << "); skew "
+        << formatBytes(ranks.skewBytes) << "\n";
+    if (ranks.differences.isEmpty())
+        out << "  every rank held the same kinds of memory at its peak\n";
+    for (const QString& line : ranks.differences)
+        out << "  " << line << "\n";
+    return text;
+}
+
 QString comparisonToText(const RunComparison& comparison, int maxLayers)
 {
     QString text;
@@ -61,6 +77,8 @@ QString comparisonToText(const RunComparison& comparison, int maxLayers)
         }
         out << "\n";
     }
+    if (comparison.ranks)
+        out << ranksToText(*comparison.ranks);
     for (int i = 0; i < comparison.layerDifferences.size(); ++i) {
         const QVector<LayerDifference>& layers = comparison.layerDifferences[i];
         out << "\nLayers, " << QChar(QLatin1Char('A' + std::min(i + 1, 25)))

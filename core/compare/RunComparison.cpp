@@ -89,6 +89,7 @@ RunComparison compareRuns(const QVector<StoredRun>& runs)
     comparison.metrics = { peak, params, paramCount, file, latency, cosine, top1, accuracy };
     for (int i = 1; i < runs.size(); ++i)
         comparison.layerDifferences << layerDifferences(runs.first(), runs[i]);
+    comparison.ranks = compareRanks(runs);
     return comparison;
 }
 
@@ -119,8 +120,11 @@ QJsonObject RunComparison::toJson() const
         diffs.append(QJsonObject { { QStringLiteral("a"), double(runs.first().runId) },
             { QStringLiteral("b"), double(runs[i + 1].runId) }, { QStringLiteral("layers"), layers } });
     }
-    return QJsonObject { { QStringLiteral("runs"), runList }, { QStringLiteral("metrics"), metricList },
+    QJsonObject json { { QStringLiteral("runs"), runList }, { QStringLiteral("metrics"), metricList },
         { QStringLiteral("layer_differences"), diffs } };
+    if (ranks)
+        json[QStringLiteral("ranks")] = ranks->toJson();
+    return json;
 }
 
 } // namespace memoscope

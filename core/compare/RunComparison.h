@@ -4,6 +4,7 @@
 // Plain values for the CLI, reports and the GUI's comparison view.
 
 #include "LayerDiff.h"
+#include "RankComparison.h"
 
 #include <QJsonObject>
 #include <optional>
@@ -30,6 +31,7 @@ struct RunComparison {
     QVector<ComparedRun> runs;
     QVector<MetricRow> metrics;
     QVector<QVector<LayerDifference>> layerDifferences; // [i]: run i + 1 minus the first run
+    std::optional<RankComparison> ranks; // when the runs are the ranks of one distributed job
 
     QJsonObject toJson() const;
 };

@@ -185,9 +185,10 @@ class EventBuilder:
             self.origin = t
             self.last_close = t
             return
-        if self.origin is None or self.stopped or kind == "chunk":
+        if self.origin is None or self.stopped:
             return
-        self._resolve_pending(t, kind)
+        if kind != "chunk":  # a new chunk of the profiler's results: no change of phase
+            self._resolve_pending(t, kind)
         self._classify(data.get("parameters"), "parameter")
         self._release_setup(t, data.get("released"))
         if data.get("buckets"):
