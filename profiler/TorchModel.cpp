@@ -1,6 +1,8 @@
 #include "TorchModel.h"
 
 #include "ProfileError.h"
+#include "archive/ArchiveError.h"
+#include "archive/ModelArchive.h"
 #include "core/FileHash.h"
 #include "transform/QuantizedEngine.h"
 #include "transform/ScriptEditing.h"
@@ -93,6 +95,13 @@ namespace {
     }
 }
 
+QString notTorchScriptMessage(const QString& path, const QString& reason)
+{
+    return QStringLiteral("%1 is not a TorchScript model (%2). Save one from Python with "
+                          "torch.jit.script(model).save(path) or torch.jit.trace(model, example).save(path)")
+        .arg(path, reason);
+}
+
 std::vector<at::Tensor> tensorsInside(const c10::IValue& value)
 {
     std::vector<at::Tensor> tensors;
@@ -120,6 +129,21 @@ std::vector<at::Tensor> tensorsInside(const c10::IValue& value)
     return tensors;
 }
 
+void checkModelFile(const QString& path)
+{
+    // LibTorch trusts the archive: a storage record shorter than its tensors makes it read past the buffer, and
+    // it never checks a record's CRC-32. So the archive is checked before LibTorch sees any of it.
+    try {
+        ModelArchive::readFile(path, /*checksums=*/true);
+    } catch (const ArchiveError& error) {
+        if (error.kind() == ArchiveError::Kind::NotAnArchive)
+            throw ProfileError(ExitBadInput, notTorchScriptMessage(path, error.message()));
+        throw ProfileError(ExitBadInput,
+            QStringLiteral("model file %1 is damaged: %2. Save the model again, or copy it again if it was copied")
+                .arg(path, error.message()));
+    }
+}
+
 TorchModel TorchModel::load(const QString& path, bool followModelEngine)
 {
     const QFileInfo file(path);
@@ -127,6 +151,7 @@ TorchModel TorchModel::load(const QString& path, bool followModelEngine)
         throw ProfileError(ExitBadInput, QStringLiteral("model file %1 does not exist").arg(path));
     if (!file.isFile() || !file.isReadable())
         throw ProfileError(ExitBadInput, QStringLiteral("model file %1 cannot be read").arg(path));
+    checkModelFile(path);
 
     const QJsonObject applied
         = QJsonDocument::fromJson(QByteArray::fromStdString(script::memoscopeExtraFile(path.toStdString()))).object();
@@ -136,10 +161,7 @@ TorchModel TorchModel::load(const QString& path, bool followModelEngine)
     try {
         module = torch::jit::load(file.absoluteFilePath().toStdString());
     } catch (const std::exception& error) {
-        throw ProfileError(ExitBadInput,
-            QStringLiteral("%1 is not a TorchScript model (%2). Save one from Python with "
-                           "torch.jit.script(model).save(path) or torch.jit.trace(model, example).save(path)")
-                .arg(path, shortTorchMessage(error)));
+        throw ProfileError(ExitBadInput, notTorchScriptMessage(path, shortTorchMessage(error)));
     }
     TorchModel model = wrap(module, file.absoluteFilePath());
     model.info.fileBytes = file.size();

@@ -39,6 +39,11 @@ struct TorchModel {
     static TorchModel wrap(const torch::jit::Module& module, const QString& path);
 };
 
+// Throws ProfileError(ExitBadInput) naming the record when the file is no TorchScript archive or a damaged one
+// (a storage record shorter than its tensors, a record whose CRC-32 does not match, a missing record).
+void checkModelFile(const QString& path);
+QString notTorchScriptMessage(const QString& path, const QString& reason);
+
 void* storageAddress(const at::Tensor& tensor);
 qint64 storageBytes(const at::Tensor& tensor);
 
