@@ -1,5 +1,8 @@
 #include "RunConfig.h"
 
+#include <QThread>
+#include <algorithm>
+
 #include <QJsonArray>
 
 namespace memoscope {
@@ -41,6 +44,8 @@ QString dataReadingName(DataReading reading)
     return reading == DataReading::Streamed ? QStringLiteral("streamed") : QStringLiteral("in_memory");
 }
 
+int maxThreads() { return 4 * std::max(1, QThread::idealThreadCount()); }
+
 QJsonObject RunConfig::toJson() const
 {
     QJsonObject json;
@@ -57,6 +62,10 @@ QJsonObject RunConfig::toJson() const
     json[QStringLiteral("warmup")] = warmup;
     if (memoryLimitBytes > 0)
         json[QStringLiteral("memory_limit_bytes")] = double(memoryLimitBytes);
+    else if (!memoryGuard)
+        json[QStringLiteral("memory_limit")] = QStringLiteral("none");
+    if (memoryGuardBytes > 0)
+        json[QStringLiteral("memory_guard_bytes")] = double(memoryGuardBytes);
     json[QStringLiteral("trace")] = trace;
     if (threads > 0)
         json[QStringLiteral("threads")] = threads;
@@ -101,6 +110,8 @@ RunConfig RunConfig::fromJson(const QJsonObject& json)
     config.iterations = json.value(QStringLiteral("iterations")).toInt(config.iterations);
     config.warmup = json.value(QStringLiteral("warmup")).toInt(config.warmup);
     config.memoryLimitBytes = qint64(json.value(QStringLiteral("memory_limit_bytes")).toDouble(0));
+    config.memoryGuard = json.value(QStringLiteral("memory_limit")).toString() != QLatin1String("none");
+    config.memoryGuardBytes = qint64(json.value(QStringLiteral("memory_guard_bytes")).toDouble(0));
     config.trace = json.value(QStringLiteral("trace")).toBool(true);
     config.threads = json.value(QStringLiteral("threads")).toInt(0);
     config.name = json.value(QStringLiteral("name")).toString();

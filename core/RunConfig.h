@@ -22,7 +22,11 @@ struct RunConfig {
     double learningRate = 0.01;
     int iterations = 3;
     int warmup = 1;
-    qint64 memoryLimitBytes = 0; // 0: no limit
+    qint64 memoryLimitBytes = 0; // --memory-limit; 0: none given
+    // Without --memory-limit a run is stopped at a guard derived from the memory available when it starts (see
+    // MemoryGuard.h), unless --memory-limit none lifted it. The profiler records the guard it applied.
+    bool memoryGuard = true;
+    qint64 memoryGuardBytes = 0;
     bool trace = true; // false: the same iterations with no instrumentation, to measure overhead
     int threads = 0; // intra-op threads; 0: LibTorch's default
     QString quantizedEngine; // qnnpack or onednn; empty: the one a model was optimized for, else the faster
@@ -50,6 +54,10 @@ struct RunConfig {
     QJsonObject toJson() const;
     static RunConfig fromJson(const QJsonObject& json);
 };
+
+// The most intra-op threads a run may ask for: 4 per core. More only contend for the cores (100000 threads took a
+// 2-core machine to a load average of 190).
+int maxThreads();
 
 QString modeName(RunMode mode);
 QString optimizerName(OptimizerKind kind);

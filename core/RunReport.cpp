@@ -1,5 +1,7 @@
 #include "RunReport.h"
 
+#include "MemoryGuard.h"
+
 #include "Analysis.h"
 #include "ByteFormat.h"
 
@@ -123,6 +125,7 @@ QString runToText(const StoredRun& run, int topLayers, bool allLayers)
         out << ", " << optimizerName(config.optimizer);
     out << ", " << config.iterations << " iterations after " << config.warmup << " warm-up, " << m.threads
         << (m.threads == 1 ? " thread)" : " threads)") << "\n";
+    out << "Memory limit: " << memoryLimitText(config) << "\n";
     if (!run.summary.error.isEmpty())
         out << "Error: " << run.summary.error << "\n";
     if (config.recorded())
@@ -241,6 +244,27 @@ QString runToText(const StoredRun& run, int topLayers, bool allLayers)
     return text;
 }
 
+QString escapedForLine(const QString& text)
+{
+    QString escaped;
+    for (const QChar c : text) {
+        if (c == QLatin1Char('\n'))
+            escaped += QStringLiteral("\\n");
+        else if (c == QLatin1Char('\r'))
+            escaped += QStringLiteral("\\r");
+        else if (c == QLatin1Char('\t'))
+            escaped += QStringLiteral("\\t");
+        else if (c == QLatin1Char('\\'))
+            escaped += QStringLiteral("\\\\");
+        else if (c.category() == QChar::Other_Control || c.category() == QChar::Separator_Line
+            || c.category() == QChar::Separator_Paragraph)
+            escaped += QStringLiteral("\\u%1").arg(c.unicode(), 4, 16, QLatin1Char('0'));
+        else
+            escaped += c;
+    }
+    return escaped;
+}
+
 QString runListToText(const QVector<RunSummary>& runs)
 {
     QString text;
@@ -256,7 +280,7 @@ QString runListToText(const QVector<RunSummary>& runs)
     for (const RunSummary& run : runs) {
         QString label = QFileInfo(run.modelPath).fileName();
         if (!run.name.isEmpty())
-            label += QStringLiteral(" / ") + run.name;
+            label += QStringLiteral(" / ") + escapedForLine(run.name);
         out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n")
                    .arg(run.id, 5)
                    .arg(statusName(run.status), -9)

@@ -1,8 +1,10 @@
 #include "Schema.h"
 
 #include "Sqlite.h"
+#include "StoreFile.h"
 
 #include <QString>
+#include <QStringList>
 #include <iterator>
 
 namespace memoscope {
@@ -127,7 +129,11 @@ CREATE TABLE predictions(
 CREATE INDEX predictions_by_run ON predictions(run_id);
 )sql";
 
-    const char* const migrations[] = { migration1, migration2, migration3, migration4 };
+    // Version 5: the store says it is Memoscope's in SQLite's application_id ("MEMO", see StoreFile.h), so that
+    // another program's database is never taken for one and written into.
+    const char* const migration5 = "PRAGMA application_id = 1296387407;";
+
+    const char* const migrations[] = { migration1, migration2, migration3, migration4, migration5 };
 }
 
 int latestSchemaVersion() { return int(std::size(migrations)); }
@@ -146,12 +152,22 @@ void migrate(Database& db, int target)
     // database at once must not both create its tables.
     Transaction transaction(db);
     const int current = schemaVersion(db);
+    // Checked again inside the transaction: a file that was empty when probed may have been filled since.
+    if (current == 0) {
+        Statement tables(db.handle(), "SELECT name FROM sqlite_master WHERE type = 'table'");
+        QStringList names;
+        while (tables.step())
+            names << tables.text(0);
+        if (!names.isEmpty())
+            refuseForeignDatabase(db.path(), names, 0);
+    }
     if (current > latestSchemaVersion())
         throw StoreError(QStringLiteral("the run database %1 has schema version %2, newer than this Memoscope "
                                         "understands (%3); use a newer Memoscope or another --db file")
                              .arg(db.path())
                              .arg(current)
-                             .arg(latestSchemaVersion()));
+                             .arg(latestSchemaVersion()),
+            StoreError::Kind::Unusable);
     if (current >= target)
         return;
     for (int version = current + 1; version <= target; ++version)

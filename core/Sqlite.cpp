@@ -1,13 +1,34 @@
 #include "Sqlite.h"
 
+#include <QUrl>
 #include <sqlite3.h>
 
 namespace memoscope {
 
 namespace {
+    // A file that is not SQLite, or is damaged, is the user's to fix (another --db); anything else is ours.
+    StoreError::Kind kindOf(int code)
+    {
+        const int primary = code & 0xff;
+        return primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT ? StoreError::Kind::Unusable
+                                                                      : StoreError::Kind::Failure;
+    }
+
+    // The last error of `db` as a StoreError: the user's file named when it is the file's fault.
+    StoreError errorOf(sqlite3* db, const QString& path, const QString& what)
+    {
+        const QString message = QString::fromUtf8(sqlite3_errmsg(db));
+        if (kindOf(sqlite3_errcode(db)) == StoreError::Kind::Unusable)
+            return StoreError(QStringLiteral("%1 cannot be used as a run database (%2); it was left as it is. Give "
+                                             "another --db file")
+                                  .arg(path, message),
+                StoreError::Kind::Unusable);
+        return StoreError(QStringLiteral("%1: %2").arg(what, message));
+    }
+
     [[noreturn]] void fail(sqlite3* db, const QString& what)
     {
-        throw StoreError(QStringLiteral("%1: %2").arg(what, QString::fromUtf8(sqlite3_errmsg(db))));
+        throw errorOf(db, QString::fromUtf8(sqlite3_db_filename(db, "main")), what);
     }
 }
 
@@ -81,15 +102,22 @@ QString Statement::text(int column) const
     return QString::fromUtf8(data, sqlite3_column_bytes(m_stmt, column));
 }
 
-Database::Database(const QString& path)
+Database::Database(const QString& path, Mode mode)
     : m_path(path)
 {
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
-    if (sqlite3_open_v2(path.toUtf8().constData(), &m_db, flags, nullptr) != SQLITE_OK) {
-        const QString message = QString::fromUtf8(sqlite3_errmsg(m_db));
+    int flags = SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI;
+    flags |= mode == Mode::Create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+    // A URI, so that a path is never read as options; ":memory:" stays SQLite's own name.
+    QByteArray name = path == QLatin1String(":memory:")
+        ? path.toUtf8()
+        : QByteArray("file:") + QUrl::toPercentEncoding(path, "/");
+    if (mode == Mode::Snapshot)
+        name += "?immutable=1";
+    if (sqlite3_open_v2(name.constData(), &m_db, flags, nullptr) != SQLITE_OK) {
+        const StoreError error = errorOf(m_db, path, QStringLiteral("cannot open the run database %1").arg(path));
         sqlite3_close(m_db);
         m_db = nullptr;
-        throw StoreError(QStringLiteral("cannot open the run database %1: %2").arg(path, message));
+        throw error;
     }
     // The GUI reads while a worker process writes: wait for each other rather than fail.
     sqlite3_busy_timeout(m_db, 10000);
@@ -101,15 +129,15 @@ void Database::exec(const char* sql)
 {
     char* message = nullptr;
     if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-        const QString text = QString::fromUtf8(message ? message : "unknown error");
         sqlite3_free(message);
-        throw StoreError(QStringLiteral("database error in %1 (%2): %3")
-                             .arg(m_path, QString::fromUtf8(sql).simplified().left(60), text));
+        throw errorOf(m_db, m_path,
+            QStringLiteral("database error in %1 (%2)").arg(m_path, QString::fromUtf8(sql).simplified().left(60)));
     }
 }
 
 qint64 Database::lastInsertId() const { return sqlite3_last_insert_rowid(m_db); }
 int Database::changes() const { return sqlite3_changes(m_db); }
+int Database::errorCode() const { return sqlite3_errcode(m_db) & 0xff; }
 
 Transaction::Transaction(Database& db)
     : m_db(db)

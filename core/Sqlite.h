@@ -41,7 +41,12 @@ private:
 
 class Database {
 public:
-    explicit Database(const QString& path);
+    enum class Mode {
+        Create, // read and write, creating the file when missing
+        ReadOnly, // read only; the file must exist
+        Snapshot, // read only, as the file is on disk (SQLite's immutable=1): no -wal or -shm file is made
+    };
+    explicit Database(const QString& path, Mode mode = Mode::Create);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -50,6 +55,7 @@ public:
     void exec(const QString& sql) { exec(sql.toUtf8().constData()); }
     qint64 lastInsertId() const;
     int changes() const; // rows changed by the last statement
+    int errorCode() const; // SQLite's primary result code of the last failure
     sqlite3* handle() const { return m_db; }
     const QString& path() const { return m_path; }
 

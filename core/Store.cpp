@@ -1,8 +1,10 @@
 #include "Store.h"
 
+#include "FileHash.h"
 #include "ProcessIdentity.h"
 #include "Schema.h"
 #include "Sqlite.h"
+#include "StoreFile.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -10,6 +12,7 @@
 #include <QStandardPaths>
 #include <QThread>
 #include <cmath>
+#include <sqlite3.h>
 
 namespace memoscope {
 
@@ -27,7 +30,8 @@ namespace {
     }
 
     // WAL lets the GUI read while a worker writes. Switching a new file to it needs the file to itself, and
-    // SQLite answers "locked" at once rather than waiting, so a second opener retries for a while.
+    // SQLite answers "locked" at once rather than waiting, so a second opener retries for a while. Only then:
+    // any other error is final.
     void useWriteAheadLog(Database& db)
     {
         QString answer;
@@ -38,6 +42,8 @@ namespace {
                 if (answer == QLatin1String("wal"))
                     return;
             } catch (const StoreError& error) {
+                if (db.errorCode() != SQLITE_BUSY && db.errorCode() != SQLITE_LOCKED)
+                    throw;
                 answer = error.message();
             }
             QThread::msleep(20);
@@ -45,11 +51,17 @@ namespace {
         throw StoreError(QStringLiteral("cannot switch %1 to write-ahead logging: %2").arg(db.path(), answer));
     }
 
-    const char* const summaryColumns = "r.id, r.model_id, m.path, r.name, r.created_at, r.finished_at, r.status, "
-                                       "r.error, r.config_json, r.peak_bytes, r.iteration_ms_median, r.event_count "
-                                       "FROM runs r JOIN models m ON m.id = r.model_id ";
+    // A run whose process died after its trace was committed has its events but no event_count: count them.
+    const char* const summaryColumns
+        = "r.id, r.model_id, m.path, r.name, r.created_at, r.finished_at, r.status, r.error, r.config_json, "
+          "r.peak_bytes, r.iteration_ms_median, "
+          "COALESCE(r.event_count, (SELECT COUNT(*) FROM events e WHERE e.run_id = r.id)) "
+          "FROM runs r JOIN models m ON m.id = r.model_id ";
 
-    RunSummary readSummary(const Statement& row)
+    const QString abandonedMessage
+        = QStringLiteral("the profiling process ended before the run finished (crash or kill)");
+
+    RunSummary summaryOf(const Statement& row)
     {
         RunSummary summary;
         summary.id = row.int64(0);
@@ -68,7 +80,26 @@ namespace {
     }
 }
 
-Store::Store(const QString& path)
+Store::Store(const QString& path, StoreAccess access)
+    : m_path(path)
+{
+    const StoreFile file = probeStoreFile(path);
+    if (access == StoreAccess::ReadOnly && file.kind != StoreFile::Kind::Memoscope) {
+        // Nothing to read, and nothing may be created: an empty store in memory answers every query.
+        m_db = std::make_unique<Database>(QStringLiteral(":memory:"));
+        migrate(*m_db);
+        m_readOnly = true;
+        return;
+    }
+    if (access == StoreAccess::ReadOnly && file.schemaVersion == latestSchemaVersion()) {
+        m_db = std::make_unique<Database>(path, Database::Mode::ReadOnly);
+        m_readOnly = true;
+        return;
+    }
+    openForWriting(path);
+}
+
+void Store::openForWriting(const QString& path)
 {
     const QFileInfo info(path);
     if (!info.absoluteDir().exists() && !QDir().mkpath(info.absolutePath()))
@@ -90,7 +121,17 @@ QString Store::defaultPath()
     return folder + QStringLiteral("/memoscope/runs.sqlite");
 }
 
-QString Store::path() const { return m_db->path(); }
+QString Store::path() const { return m_path; }
+
+RunSummary Store::readSummary(const Statement& row, const QVector<qint64>& abandoned) const
+{
+    RunSummary summary = summaryOf(row);
+    if (abandoned.contains(summary.id)) {
+        summary.status = RunStatus::Failed;
+        summary.error = abandonedMessage;
+    }
+    return summary;
+}
 
 qint64 Store::recordModel(const ModelInfo& model)
 {
@@ -123,6 +164,23 @@ std::optional<ModelInfo> Store::model(qint64 modelId)
     return model;
 }
 
+QString Store::locateModelFile(const ModelInfo& model, QString* error)
+{
+    if (QFileInfo(model.path).isFile())
+        return model.path;
+    Statement query(m_db->handle(), "SELECT path FROM models WHERE sha256 = ? AND path != ? ORDER BY id DESC");
+    query.bind(1, model.sha256).bind(2, model.path);
+    while (query.step()) {
+        const QString candidate = query.text(0);
+        if (QFileInfo(candidate).isFile() && sha256OfFile(candidate) == model.sha256)
+            return candidate;
+    }
+    *error = QStringLiteral("the model file %1 no longer exists, and no other file with its contents (sha256 %2) was "
+                            "profiled into this database; put it back there, or profile it again from where it is now")
+                 .arg(model.path, model.sha256.left(16));
+    return QString();
+}
+
 qint64 Store::beginRun(qint64 modelId, const RunConfig& config)
 {
     const ProcessIdentity self = ProcessIdentity::current();
@@ -148,13 +206,16 @@ void Store::finishRun(qint64 runId, RunStatus status, const QString& error, cons
 
 void Store::markFailed(qint64 runId, const QString& error)
 {
+    // Events committed before the process died stay, counted, so the run reads the same before and after.
     Statement update(m_db->handle(),
-        "UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running'");
+        "UPDATE runs SET status = 'failed', error = ?, finished_at = ?, "
+        "event_count = COALESCE(event_count, (SELECT COUNT(*) FROM events WHERE run_id = runs.id)) "
+        "WHERE id = ? AND status = 'running'");
     update.bind(1, error).bind(2, now()).bind(3, runId);
     update.run();
 }
 
-int Store::reapAbandonedRuns()
+QVector<qint64> Store::abandonedRuns()
 {
     QVector<qint64> abandoned;
     {
@@ -169,29 +230,58 @@ int Store::reapAbandonedRuns()
                 abandoned << query.int64(0);
         }
     }
+    return abandoned;
+}
+
+QVector<qint64> Store::failRunsOfProcess(qint64 pid, const QString& error)
+{
+    QVector<qint64> ids;
+    {
+        Statement query(m_db->handle(),
+            "SELECT id FROM runs WHERE status = 'running' AND worker_pid = ? AND worker_host = ? ORDER BY id");
+        query.bind(1, pid).bind(2, ProcessIdentity::current().host);
+        while (query.step())
+            ids << query.int64(0);
+    }
+    for (qint64 runId : ids)
+        markFailed(runId, error);
+    return ids;
+}
+
+int Store::reapAbandonedRuns()
+{
+    const QVector<qint64> abandoned = abandonedRuns();
     for (qint64 runId : abandoned)
-        markFailed(runId, QStringLiteral("the profiling process ended before the run finished (crash or kill)"));
+        markFailed(runId, abandonedMessage);
     return int(abandoned.size());
+}
+
+QVector<qint64> Store::settleAbandonedRuns()
+{
+    if (m_readOnly)
+        return abandonedRuns();
+    reapAbandonedRuns();
+    return {};
 }
 
 QVector<RunSummary> Store::runs()
 {
-    reapAbandonedRuns();
+    const QVector<qint64> abandoned = settleAbandonedRuns();
     QVector<RunSummary> result;
     Statement query(m_db->handle(), (QByteArray("SELECT ") + summaryColumns + "ORDER BY r.id DESC").constData());
     while (query.step())
-        result << readSummary(query);
+        result << readSummary(query, abandoned);
     return result;
 }
 
 std::optional<RunSummary> Store::run(qint64 runId)
 {
-    reapAbandonedRuns();
+    const QVector<qint64> abandoned = settleAbandonedRuns();
     Statement query(m_db->handle(), (QByteArray("SELECT ") + summaryColumns + "WHERE r.id = ?").constData());
     query.bind(1, runId);
     if (!query.step())
         return std::nullopt;
-    return readSummary(query);
+    return readSummary(query, abandoned);
 }
 
 std::optional<qint64> Store::latestRunOfModel(const QString& modelPath)
@@ -216,6 +306,9 @@ std::optional<StoredRun> Store::load(qint64 runId, bool withEvents)
     metrics.bind(1, runId);
     if (metrics.step())
         stored.metrics = RunMetrics::fromJson(fromJsonText(metrics.text(0)));
+    // A run whose process died has no metrics, but the events it committed are counted all the same.
+    if (stored.metrics.eventCount == 0)
+        stored.metrics.eventCount = summary->eventCount;
     loadTrace(runId, withEvents, &stored);
     stored.optimization = optimizationOfRun(runId);
     stored.prediction = predictionOfRun(runId);

@@ -16,6 +16,7 @@
 namespace memoscope {
 
 class Database;
+class Statement;
 
 // Everything stored for one run.
 struct StoredRun {
@@ -28,10 +29,16 @@ struct StoredRun {
     std::optional<PredictionRecord> prediction; // when this run measured a plan the advisor predicted
 };
 
+// ReadWrite creates a missing or empty file and upgrades an older Memoscope store. ReadOnly creates nothing (a
+// missing or empty file reads as a store without runs) and writes nothing, except that it too upgrades an older
+// Memoscope store, whose runs it could not read otherwise. Neither touches a file that is not Memoscope's.
+enum class StoreAccess { ReadWrite, ReadOnly };
+
 class Store {
 public:
-    // Opens (creating and migrating as needed) the database at `path`. Throws StoreError.
-    explicit Store(const QString& path);
+    // Opens the database at `path`. Throws StoreError: unusable() for a folder, a file that is not SQLite or is
+    // damaged, another program's database (left byte for byte as it was) or a newer Memoscope's.
+    explicit Store(const QString& path, StoreAccess access = StoreAccess::ReadWrite);
     ~Store();
 
     // The user's application data folder, e.g. ~/.local/share/memoscope/runs.sqlite.
@@ -40,6 +47,10 @@ public:
 
     qint64 recordModel(const ModelInfo& model); // returns the model id; the same file twice gives one row
     std::optional<ModelInfo> model(qint64 modelId);
+    // The model file as it is now: its stored path, or, once that file is gone (moved, renamed), another path
+    // where a file with the same sha256 was profiled and still is. Empty, with *error saying where the file was
+    // and what to do, when there is none.
+    QString locateModelFile(const ModelInfo& model, QString* error);
 
     qint64 beginRun(qint64 modelId, const RunConfig& config); // status `running`, owned by this process
     void saveTrace(qint64 runId, const RunTrace& trace, const QVector<LayerStats>& layerStats);
@@ -62,11 +73,21 @@ public:
 
     // Runs left `running` by a process that no longer exists become failed. Returns how many.
     int reapAbandonedRuns();
+    // For a supervisor whose worker died (the CLI's own, see app/cli/Supervisor): the worker's unfinished runs on
+    // this machine become failed with `error`. Returns their ids.
+    QVector<qint64> failRunsOfProcess(qint64 pid, const QString& error);
 
 private:
     void loadTrace(qint64 runId, bool withEvents, StoredRun* run);
+    void openForWriting(const QString& path);
+    QVector<qint64> abandonedRuns();
+    // Reaps abandoned runs, or in a read-only store returns them, to be shown as failed without writing.
+    QVector<qint64> settleAbandonedRuns();
+    RunSummary readSummary(const Statement& row, const QVector<qint64>& abandoned) const;
 
     std::unique_ptr<Database> m_db;
+    QString m_path;
+    bool m_readOnly = false;
 };
 
 } // namespace memoscope

@@ -7,6 +7,7 @@
 #include "TorchWarnings.h"
 #include "TrainingData.h"
 #include "core/Analysis.h"
+#include "core/MemoryGuard.h"
 #include "core/Store.h"
 #include "transform/Checkpointing.h"
 #include "transform/QuantizedEngine.h"
@@ -18,6 +19,7 @@
 #include <QElapsedTimer>
 #include <dlfcn.h>
 #include <QFile>
+#include <QFileInfo>
 #include <unordered_set>
 
 namespace memoscope {
@@ -68,6 +70,11 @@ namespace {
             throw ProfileError(ExitBadInput, QStringLiteral("--iterations must be at least 1"));
         if (config.warmup < 0)
             throw ProfileError(ExitBadInput, QStringLiteral("--warmup must not be negative"));
+        if (config.threads < 0 || config.threads > maxThreads())
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("--threads must be a whole number from 1 to %1 (4 per core of this machine), not %2")
+                    .arg(maxThreads())
+                    .arg(config.threads));
         if (config.memoryLimitBytes < 0)
             throw ProfileError(ExitBadInput, QStringLiteral("--memory-limit must be a positive number of bytes"));
         if (!config.labels.isEmpty() && config.mode != RunMode::Train)
@@ -89,6 +96,23 @@ namespace {
             throw ProfileError(ExitBadInput, QStringLiteral("--amp must be bf16, not '%1'").arg(config.amp));
         if (config.data.isEmpty() && config.batch > 0)
             throw ProfileError(ExitBadInput, QStringLiteral("--batch is the batch size of --data; give --data too"));
+    }
+
+    // Stored with the run, the files it read must be found again from any folder (the GUI's Run..., advise
+    // --apply): paths relative to where the command ran are made absolute. Specs that are no file stay as given.
+    RunConfig withAbsolutePaths(const RunConfig& config)
+    {
+        auto absolute = [](const QString& path) {
+            const QFileInfo file(path);
+            return !path.isEmpty() && file.exists() ? file.absoluteFilePath() : path;
+        };
+        RunConfig result = config;
+        result.modelPath = absolute(config.modelPath);
+        for (QString& input : result.inputs)
+            input = absolute(input);
+        result.labels = absolute(config.labels);
+        result.data = absolute(config.data);
+        return result;
     }
 
     // With --data: the model's per-sample shape and the batch size from the first --input when one is given.
@@ -172,8 +196,8 @@ namespace {
     {
         ProfileOutcome outcome;
         validate(m_config);
-        if (m_config.trace || m_config.memoryLimitBytes > 0)
-            m_recorder.install(); // before loading, so the model's own tensors count against the limit
+        const qint64 memoryLimit = effectiveMemoryLimit(m_config);
+        m_recorder.install(); // before loading, so the model's own tensors count against the limit
         if (m_config.threads > 0) {
             at::set_num_threads(m_config.threads);
             setBlasThreads(m_config.threads);
@@ -217,10 +241,11 @@ namespace {
                 ? model.layers.addPseudo(QStringLiteral("<loss>"),
                     m_config.labels.isEmpty() ? QStringLiteral("mean") : QStringLiteral("cross_entropy"))
                 : -1;
-            m_recorder.setMemoryLimit(m_config.memoryLimitBytes);
-            // Under a memory limit the warm-up is recorded too, so that a limit reached there names the layer
-            // and the phase; its events are dropped when the measured iterations begin.
-            const bool recordWarmup = m_config.trace && m_config.memoryLimitBytes > 0;
+            m_recorder.setMemoryLimit(memoryLimit);
+            // Under a memory limit (always: the guard, or the machine's memory) the warm-up is recorded too, so
+            // that a limit reached there names the layer and the phase; its events are dropped when the measured
+            // iterations begin.
+            const bool recordWarmup = m_config.trace;
             const int total = m_config.warmup + m_config.iterations;
             for (int i = 0; i < total; ++i) {
                 const bool measured = i >= m_config.warmup;
@@ -289,7 +314,12 @@ ProfileOutcome profileModel(const RunConfig& config, Store& store, const Progres
             validate(config);
             plan = planCheckpointBudget(config); // measured runs of its own, before this run is stored
         }
-        return Session(config, store, progress, plan ? &*plan : nullptr).run();
+        // The guard is what was available when this run started, recorded with it (a rerun elsewhere derives
+        // its own).
+        RunConfig guarded = withAbsolutePaths(config);
+        if (guarded.memoryLimitBytes == 0 && guarded.memoryGuard)
+            guarded.memoryGuardBytes = memoryGuardBytes();
+        return Session(guarded, store, progress, plan ? &*plan : nullptr).run();
     } catch (const ProfileError& error) {
         return ProfileOutcome { error.code(), -1, error.message() };
     }

@@ -1,5 +1,7 @@
 #include "StepRunner.h"
 
+#include "core/MemoryGuard.h"
+
 #include "AllocationRecorder.h"
 #include "ProfileError.h"
 
@@ -159,10 +161,7 @@ void StepRunner::runIteration(int iteration, AllocationRecorder* recorder)
         throw ProfileError(ExitModelFailed, error.message());
     } catch (const std::exception& error) {
         if (AllocationRecorder::instance().hitMemoryLimit())
-            throw ProfileError(ExitOutOfMemory,
-                QStringLiteral("out of memory: the run reached --memory-limit %1 bytes in the %2 phase")
-                    .arg(m_config.memoryLimitBytes)
-                    .arg(phaseName(m_phase)));
+            throw ProfileError(ExitOutOfMemory, outOfMemoryMessage(m_config, phaseName(m_phase)));
         const QString reason = shortTorchMessage(error);
         if (!m_stepSucceeded && m_phase == Phase::Forward)
             throw ProfileError(ExitBadInput,

@@ -3,6 +3,8 @@
 
 #include "CliContext.h"
 
+#include "core/AtomicFile.h"
+
 #include "core/ByteFormat.h"
 #include "core/Store.h"
 #include "core/advisor/AdviceReport.h"
@@ -53,6 +55,15 @@ namespace {
                               .arg(formatBytes(plan.budgetBytes), formatBytes(baseline.metrics.peakBytes)));
             return ExitOk;
         }
+        // Before any progress line: a model that is gone or a plan that cannot be written is refused with one
+        // message.
+        QString missing;
+        const QString modelPath = store.locateModelFile(baseline.model, &missing);
+        if (modelPath.isEmpty())
+            return cli.fail(ExitBadInput, missing);
+        const QString destination = out.isEmpty() ? defaultOutput(modelPath) : out;
+        if (const QString problem = destinationProblem(destination); !problem.isEmpty())
+            return cli.fail(ExitBadInput, problem);
         if (!notApplied.isEmpty())
             cli.note(notApplied);
         cli.note(QStringLiteral("applying %1 to %2 (predicted peak %3), then profiling it as run %4 was")
@@ -61,8 +72,8 @@ namespace {
                      .arg(baseline.summary.id));
 
         OptimizeConfig config;
-        config.modelPath = settings.modelPath;
-        config.outPath = out.isEmpty() ? defaultOutput(settings.modelPath) : out;
+        config.modelPath = modelPath;
+        config.outPath = destination;
         config.apply = plan.applySteps;
         config.inputs = settings.inputs;
         config.profile = true;
@@ -133,7 +144,8 @@ int runAdviseCommand(const CliContext& cli, const QStringList& arguments)
     if (parser.isSet(out) && !parser.isSet(apply))
         return cli.fail(ExitBadInput, QStringLiteral("--out is where --apply writes the model: give --apply too"));
 
-    std::unique_ptr<Store> store = cli.openStore(parser);
+    std::unique_ptr<Store> store
+        = cli.openStore(parser, parser.isSet(apply) ? StoreAccess::ReadWrite : StoreAccess::ReadOnly);
     const std::optional<StoredRun> run = cli.loadRun(*store, runId, /*withEvents=*/true, &exitCode);
     if (!run)
         return exitCode;

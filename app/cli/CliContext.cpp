@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <cstdio>
 
 namespace memoscope {
@@ -41,9 +42,29 @@ bool CliContext::parse(QCommandLineParser& parser, const QStringList& arguments,
         QStringLiteral("Show this help."));
     parser.addOption(help);
     if (!parser.parse(QStringList { m_program } + arguments)) {
+        // QCommandLineParser reads "-1" as the option "1": say what the word is not.
+        static const QRegularExpression negative(QStringLiteral("^-[0-9][0-9.]*$"));
+        for (const QString& word : arguments)
+            if (negative.match(word).hasMatch()) {
+                *exitCode = fail(ExitBadInput,
+                    QStringLiteral("'%1' is neither a run id (whole numbers from 1; `memoscope-cli runs` lists them) "
+                                   "nor an option (see --help)")
+                        .arg(word));
+                return false;
+            }
         *exitCode = fail(ExitBadInput, parser.errorText() + QStringLiteral(" (see --help)"));
         return false;
     }
+    // An option whose value is missing takes the next option as its value (`--input --db x.sqlite`), and the
+    // error shows up far away ("needs exactly one model file"): name it here.
+    static const QRegularExpression optionLike(QStringLiteral("^--?[A-Za-z]"));
+    for (const QString& name : parser.optionNames())
+        for (const QString& value : parser.values(name))
+            if (optionLike.match(value).hasMatch()) {
+                *exitCode = fail(ExitBadInput,
+                    QStringLiteral("--%1 is missing its value: it is followed by the option %2").arg(name, value));
+                return false;
+            }
     if (parser.isSet(help)) {
         print(parser.helpText());
         *exitCode = ExitOk;
@@ -64,7 +85,7 @@ QVector<qint64> CliContext::runIds(
     for (const QString& word : words) {
         bool ok = false;
         ids << word.toLongLong(&ok);
-        if (!ok) {
+        if (!ok || ids.last() < 1) {
             *exitCode = fail(ExitBadInput, QStringLiteral("'%1' is not a run id; `memoscope-cli runs` lists them").arg(word));
             return {};
         }
@@ -92,10 +113,10 @@ QCommandLineOption CliContext::jsonOption()
     return QCommandLineOption(QStringLiteral("json"), QStringLiteral("Print JSON instead of text."));
 }
 
-std::unique_ptr<Store> CliContext::openStore(const QCommandLineParser& parser) const
+std::unique_ptr<Store> CliContext::openStore(const QCommandLineParser& parser, StoreAccess access) const
 {
     const QString path = parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : Store::defaultPath();
-    return std::make_unique<Store>(path);
+    return std::make_unique<Store>(path, access);
 }
 
 } // namespace memoscope

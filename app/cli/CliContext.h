@@ -15,6 +15,7 @@ namespace memoscope {
 
 class Store;
 struct StoredRun;
+enum class StoreAccess;
 
 class CliContext {
 public:
@@ -32,8 +33,9 @@ public:
     // with *exitCode set.
     bool parse(QCommandLineParser& parser, const QStringList& arguments, int* exitCode) const;
 
-    // Opens --db (or the default database). Throws StoreError.
-    std::unique_ptr<Store> openStore(const QCommandLineParser& parser) const;
+    // Opens --db (or the default database). Commands that only read pass StoreAccess::ReadOnly: they create
+    // nothing. Throws StoreError.
+    std::unique_ptr<Store> openStore(const QCommandLineParser& parser, StoreAccess access) const;
     // The run ids given as the command's positional arguments. With none, or more than `most` (0: no limit), it
     // prints `usage`; a word that is not a number is named. After an error: empty, with *exitCode set.
     QVector<qint64> runIds(const QCommandLineParser& parser, int most, const QString& usage, int* exitCode) const;

@@ -52,9 +52,10 @@ int runCompareCommand(const CliContext& cli, const QStringList& arguments)
         return exitCode;
     bool ok = false;
     const int maxLayers = parser.value(layers).toInt(&ok);
-    if (!ok || maxLayers < 0)
-        return cli.fail(ExitBadInput, QStringLiteral("--layers must be a whole number"));
-    std::unique_ptr<Store> store = cli.openStore(parser);
+    if (!ok || maxLayers < 1)
+        return cli.fail(ExitBadInput,
+            QStringLiteral("--layers must be a whole number of at least 1, not '%1'").arg(parser.value(layers)));
+    std::unique_ptr<Store> store = cli.openStore(parser, StoreAccess::ReadOnly);
     if (runIds.size() == 1)
         runIds = ranksOfJob(*store, runIds.first());
     if (runIds.size() < 2)
@@ -66,6 +67,12 @@ int runCompareCommand(const CliContext& cli, const QStringList& arguments)
         std::optional<StoredRun> run = cli.loadRun(*store, runId, /*withEvents=*/false, &exitCode);
         if (!run)
             return exitCode;
+        // A failed or out-of-memory run has no peak to compare: its zeros would read as a 100 % saving.
+        if (run->summary.status != RunStatus::Complete)
+            return cli.fail(ExitBadInput,
+                QStringLiteral("run %1 is %2, not complete (%3): compare takes complete runs")
+                    .arg(runId)
+                    .arg(statusName(run->summary.status), run->summary.error.left(120)));
         runs << std::move(*run);
     }
     const RunComparison comparison = compareRuns(runs);

@@ -77,7 +77,7 @@ int runExportCommand(const CliContext& cli, const QStringList& arguments)
         return cli.fail(ExitBadInput, problem);
 
     const bool withEvents = kind == QLatin1String("perfetto");
-    const std::optional<StoredRun> run = cli.loadRun(*cli.openStore(parser), ids.first(), withEvents, &exitCode);
+    const std::optional<StoredRun> run = cli.loadRun(*cli.openStore(parser, StoreAccess::ReadOnly), ids.first(), withEvents, &exitCode);
     if (!run)
         return exitCode;
     if (kind == QLatin1String("model"))

@@ -42,7 +42,7 @@ int runImportCommand(const CliContext& cli, const QStringList& arguments)
     if (!problem.isEmpty())
         return cli.fail(ExitBadInput, problem);
 
-    const std::unique_ptr<Store> store = cli.openStore(parser);
+    const std::unique_ptr<Store> store = cli.openStore(parser, StoreAccess::ReadWrite);
     const QVector<qint64> ids = storeRecordedRuns(*store, runs, parser.value(name));
     QJsonArray json;
     bool incomplete = false;

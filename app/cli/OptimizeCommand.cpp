@@ -129,7 +129,7 @@ int runOptimizeCommand(const CliContext& cli, const QStringList& arguments)
     if (!ok || config.profileSettings.iterations < 1)
         return cli.fail(ExitBadInput, QStringLiteral("--iterations must be a whole number of at least 1"));
 
-    std::unique_ptr<Store> store = config.profile ? cli.openStore(parser) : nullptr;
+    std::unique_ptr<Store> store = config.profile ? cli.openStore(parser, StoreAccess::ReadWrite) : nullptr;
     const bool progressLines = parser.isSet(progress);
     if (progressLines)
         config.profileProgress = printProfileProgress;

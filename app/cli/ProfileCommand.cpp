@@ -37,7 +37,8 @@ namespace {
             QStringLiteral("Unrecorded warm-up iterations first (default 1)."), QStringLiteral("N"),
             QStringLiteral("1") };
         QCommandLineOption memoryLimit { QStringLiteral("memory-limit"),
-            QStringLiteral("Stop at the first allocation that would take live tensor memory over BYTES (512M, 2G)."),
+            QStringLiteral("Stop at the first allocation that would take live tensor memory over BYTES (512M, 2G). "
+                           "Default: a guard of 80 % of the memory available at the start; none lifts it."),
             QStringLiteral("BYTES") };
         QCommandLineOption noTrace { QStringLiteral("no-trace"),
             QStringLiteral("Run the same iterations without instrumentation, to measure its overhead.") };
@@ -118,11 +119,16 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
         return cli.fail(ExitBadInput, QStringLiteral("--iterations must be a whole number of at least 1"));
     if (!parseCount(parser.value(o.warmup), 0, &config.warmup))
         return cli.fail(ExitBadInput, QStringLiteral("--warmup must be a whole number of at least 0"));
-    if (parser.isSet(o.threads) && !parseCount(parser.value(o.threads), 1, &config.threads))
-        return cli.fail(ExitBadInput, QStringLiteral("--threads must be a whole number of at least 1"));
-    if (parser.isSet(o.memoryLimit) && !parseByteSize(parser.value(o.memoryLimit), &config.memoryLimitBytes))
+    if (parser.isSet(o.threads) && (!parseCount(parser.value(o.threads), 1, &config.threads) || config.threads > maxThreads()))
         return cli.fail(ExitBadInput,
-            QStringLiteral("--memory-limit must be a size in bytes such as 1073741824, 512M or 2G, not '%1'")
+            QStringLiteral("--threads must be a whole number from 1 to %1 (4 per core of this machine), not '%2'")
+                .arg(maxThreads())
+                .arg(parser.value(o.threads)));
+    if (parser.value(o.memoryLimit) == QLatin1String("none"))
+        config.memoryGuard = false;
+    else if (parser.isSet(o.memoryLimit) && !parseByteSize(parser.value(o.memoryLimit), &config.memoryLimitBytes))
+        return cli.fail(ExitBadInput,
+            QStringLiteral("--memory-limit must be a size in bytes such as 1073741824, 512M or 2G, or none, not '%1'")
                 .arg(parser.value(o.memoryLimit)));
 
     config.checkpoint = parser.value(o.checkpoint);
@@ -141,7 +147,7 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
             QStringLiteral("no --input given: pass one --input SHAPE[:DTYPE][:LOW..HIGH] (or a tensor file) per model "
                            "input, e.g. --input 8x3x224x224, or read batches from a data set with --data"));
 
-    std::unique_ptr<Store> store = cli.openStore(parser);
+    std::unique_ptr<Store> store = cli.openStore(parser, StoreAccess::ReadWrite);
     const bool json = parser.isSet(CliContext::jsonOption());
     const ProfileOutcome outcome = profileModel(config, *store, parser.isSet(o.progress) ? printProfileProgress : ProgressCallback {});
 

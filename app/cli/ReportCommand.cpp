@@ -42,7 +42,7 @@ int runReportCommand(const CliContext& cli, const QStringList& arguments)
     if (!qobject_cast<QApplication*>(QCoreApplication::instance()))
         return cli.fail(ExitFailure, QStringLiteral("report needs a QApplication to draw its charts"));
 
-    const std::unique_ptr<Store> store = cli.openStore(parser);
+    const std::unique_ptr<Store> store = cli.openStore(parser, StoreAccess::ReadOnly);
     ReportInput input;
     for (qint64 id : runIds) {
         std::optional<StoredRun> run = cli.loadRun(*store, id, /*withEvents=*/true, &exitCode);

@@ -17,7 +17,7 @@ int runRunsCommand(const CliContext& cli, const QStringList& arguments)
         return exitCode;
     if (!parser.positionalArguments().isEmpty())
         return cli.fail(ExitBadInput, QStringLiteral("runs takes no arguments besides --db and --json"));
-    const QVector<RunSummary> runs = cli.openStore(parser)->runs();
+    const QVector<RunSummary> runs = cli.openStore(parser, StoreAccess::ReadOnly)->runs();
     if (parser.isSet(CliContext::jsonOption()))
         cli.printJson(runListToJson(runs));
     else
@@ -39,7 +39,7 @@ int runShowCommand(const CliContext& cli, const QStringList& arguments)
         = cli.runIds(parser, 1, QStringLiteral("show needs one run id, e.g. memoscope-cli show 3"), &exitCode);
     if (ids.isEmpty())
         return exitCode;
-    const std::optional<StoredRun> run = cli.loadRun(*cli.openStore(parser), ids.first(), /*withEvents=*/false, &exitCode);
+    const std::optional<StoredRun> run = cli.loadRun(*cli.openStore(parser, StoreAccess::ReadOnly), ids.first(), /*withEvents=*/false, &exitCode);
     if (!run)
         return exitCode;
     if (parser.isSet(CliContext::jsonOption()))

@@ -150,7 +150,9 @@ int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments)
     if (parser.values(o.input).isEmpty())
         return cli.fail(ExitBadInput, QStringLiteral("sweep-batch needs --input SPEC for each model input"));
     QVector<int> batches;
-    for (const QString& text : parser.value(o.batches).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+    // Every part must be a number: `1,,2` is a typo to point out, not two batch sizes.
+    const QStringList batchTexts = parser.value(o.batches).isEmpty() ? QStringList() : parser.value(o.batches).split(QLatin1Char(','));
+    for (const QString& text : batchTexts) {
         bool ok = false;
         const int batch = text.trimmed().toInt(&ok);
         if (!ok || batch < 1)
@@ -188,7 +190,7 @@ int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments)
             return cli.fail(ExitBadInput, QStringLiteral("--input %1").arg(error));
     }
 
-    std::unique_ptr<Store> store = cli.openStore(parser);
+    std::unique_ptr<Store> store = cli.openStore(parser, StoreAccess::ReadWrite);
     Sweep sweep(cli, *store, base, parser.values(o.input), parser.value(o.labels));
     QVector<Measured> measured;
     QVector<BatchPeak> peaks;

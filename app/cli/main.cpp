@@ -1,6 +1,7 @@
 // memoscope-cli: the headless front end. Each command lives in its own file; this only dispatches.
 
 #include "CliContext.h"
+#include "Supervisor.h"
 
 #include "core/StoreError.h"
 
@@ -10,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <vector>
 
 namespace {
 const char* const usage = "usage: memoscope-cli COMMAND [OPTIONS]\n"
@@ -44,6 +46,10 @@ void withoutRuntimeDirWarning(QtMsgType type, const QMessageLogContext& context,
 
 int main(int argc, char** argv)
 {
+    memoscope::followSupervisor();
+    // QCoreApplication may take its own options out of argv; the worker gets the command as it was given.
+    std::vector<char*> given(argv, argv + argc);
+    given.push_back(nullptr);
     // `report` draws QCustomPlot charts, which are widgets: only it gets a QApplication (offscreen when there is
     // no display), so every other command still starts without a window system.
     const bool widgets = argc > 1 && std::strcmp(argv[1], "report") == 0;
@@ -80,9 +86,11 @@ int main(int argc, char** argv)
     if (command == commands.end())
         return memoscope::CliContext(QStringLiteral("memoscope-cli"))
             .fail(memoscope::ExitBadInput, QStringLiteral("unknown command '%1' (see memoscope-cli --help)").arg(name));
+    if (memoscope::needsSupervision(QStringList { name } + arguments))
+        return memoscope::superviseCommand(cli, given.data(), QStringList { name } + arguments);
     try {
         return command->second(cli, arguments);
     } catch (const memoscope::StoreError& error) {
-        return cli.fail(memoscope::ExitFailure, error.message());
+        return cli.fail(error.unusable() ? memoscope::ExitBadInput : memoscope::ExitFailure, error.message());
     }
 }

@@ -1,5 +1,7 @@
 #include "RunComparison.h"
 
+#include "core/RunReport.h"
+
 #include <QFileInfo>
 #include <QJsonArray>
 #include <cmath>
@@ -74,7 +76,7 @@ RunComparison compareRuns(const QVector<StoredRun>& runs)
     for (const StoredRun& run : runs) {
         QString label = QStringLiteral("%1 %2").arg(run.summary.id).arg(QFileInfo(run.summary.modelPath).fileName());
         if (!run.summary.name.isEmpty())
-            label += QStringLiteral(" / ") + run.summary.name;
+            label += QStringLiteral(" / ") + escapedForLine(run.summary.name);
         comparison.runs << ComparedRun { run.summary.id, label };
         peak.values << std::optional<double>(double(run.metrics.peakBytes));
         params.values << std::optional<double>(double(run.model.paramBytes));

@@ -235,8 +235,8 @@ private Q_SLOTS:
     {
         const QString path = m_dir.filePath(QStringLiteral("future.sqlite"));
         {
-            Database db(path);
-            db.exec("PRAGMA user_version = 99");
+            Database db(path); // a newer Memoscope's store: its application id, a schema version from the future
+            db.exec("PRAGMA application_id = 1296387407; PRAGMA user_version = 99");
         }
         try {
             Store store(path);
