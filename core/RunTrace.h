@@ -38,6 +38,9 @@ struct Layer {
     bool pseudo = false; // not a module of the model (the loss)
 
     QString displayPath() const; // "<root>" for the root
+    // The pseudo-layer DistributedDataParallel's gradient buckets are filed under in a recorded run.
+    static QString ddpBucketsPath() { return QStringLiteral("<ddp buckets>"); }
+    bool isDdpBuckets() const { return pseudo && path == ddpBucketsPath(); }
 };
 
 struct PhaseSpan {

@@ -286,6 +286,9 @@ namespace {
 
     TraceReading TraceParser::finish(bool ended)
     {
+        const QString failure = m_end.value(QStringLiteral("error")).toString();
+        if (m_eventCount == 0 && ended && !failure.isEmpty())
+            return TraceReading { {}, QStringLiteral("%1 holds no events: %2").arg(m_path, failure) };
         if (m_eventCount == 0)
             return TraceReading { {},
                 ended ? QStringLiteral("%1 holds no allocations: nothing ran on PyTorch inside the recorded region")

@@ -8,13 +8,11 @@
 
 namespace memoscope {
 
-QString ddpBucketLayerPath() { return QStringLiteral("<ddp buckets>"); }
-
 namespace {
     qint64 bucketBytesOf(const StoredRun& run)
     {
         for (const Layer& layer : run.trace.layers)
-            if (layer.pseudo && layer.path == ddpBucketLayerPath() && layer.id < run.layerStats.size())
+            if (layer.isDdpBuckets() && layer.id < run.layerStats.size())
                 return run.layerStats[layer.id].peakContributionBytes;
         return 0;
     }

@@ -30,7 +30,4 @@ struct RankComparison {
 // Only when every run is a rank of the same recorded job.
 std::optional<RankComparison> compareRanks(const QVector<StoredRun>& runs);
 
-// The pseudo-layer memoscope_record files DDP's gradient buckets under.
-QString ddpBucketLayerPath();
-
 } // namespace memoscope

@@ -5,6 +5,7 @@
     programs.py region         5 steps of which memoscope_record.start()..stop() covers the middle 3
     programs.py raises TRACE   record(TRACE) around a step that raises
     programs.py killed TRACE   record(TRACE) and the process killed (SIGKILL) in the middle of it
+    programs.py broken TRACE   record(TRACE) with the recorder failing at its third chunk: the program goes on
 """
 
 import os
@@ -97,9 +98,29 @@ def killed(trace):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def broken(trace):
+    import memoscope_record._tree as tree
+
+    read = tree.flatten
+    chunks = []
+
+    def fail_at_the_third(roots):
+        chunks.append(roots)
+        if len(chunks) == 3:
+            raise ValueError("an event tree this recorder cannot read")
+        return read(roots)
+
+    tree.flatten = fail_at_the_third
+    model = mlp()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    with memoscope_record.record(trace, model=model, optimizer=optimizer):
+        train(model, optimizer, 3)  # a chunk per step boundary (MEMOSCOPE_RECORD_FLUSH_SECONDS=0); the third fails
+    print("the program finished its 3 steps")
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
-    if command in ("raises", "killed"):
+    if command in ("raises", "killed", "broken"):
         globals()[command](sys.argv[2])
     else:
         globals()[command]()

@@ -167,6 +167,22 @@ private Q_SLOTS:
         QVERIFY(run["iterations"].toInt() >= 3);
     }
 
+    void aFailingRecorderLeavesTheProgramAlone()
+    {
+        const QString trace = m_dir.filePath(QStringLiteral("broken.mtrace"));
+        qputenv("MEMOSCOPE_RECORD_FLUSH_SECONDS", "0");
+        const CliResult recorded = runPython({ recorderTest("programs.py"), "broken", trace });
+        qunsetenv("MEMOSCOPE_RECORD_FLUSH_SECONDS");
+        QCOMPARE(recorded.exitCode, 0);
+        QVERIFY(recorded.out.contains("the program finished its 3 steps"));
+        QVERIFY2(recorded.err.contains("memoscope_record stopped recording: ValueError"), qPrintable(recorded.err));
+        const CliResult imported = runCli({ "import", trace, "--db", m_dir.filePath("broken.sqlite"), "--json" });
+        QCOMPARE(imported.exitCode, 3);
+        QCOMPARE(imported.json()["status"].toString(), QString("failed"));
+        QVERIFY2(imported.json()["error"].toString().startsWith("memoscope_record failed: ValueError"),
+            qPrintable(imported.json()["error"].toString()));
+    }
+
 private:
     QTemporaryDir m_dir;
 };

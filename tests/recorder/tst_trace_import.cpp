@@ -119,6 +119,10 @@ private Q_SLOTS:
                                        << "trace format version 7";
         QTest::newRow("header cut short") << QByteArray(header).left(30) << "is not a Memoscope trace";
         QTest::newRow("header only") << QByteArray(header) + '\n' << "ends before its first events were written";
+        QTest::newRow("failed before any event") << QByteArray(header) + "\n"
+                + R"({"type":"end","status":"failed","error":"memoscope_record failed: X","events":0})"
+                  "\n"
+                                                 << "holds no events: memoscope_record failed: X";
         QByteArray garbled = good;
         garbled.replace(R"(["f",500,15])", R"(["f",500,15)");
         QTest::newRow("garbled line") << garbled << "line 17: not a JSON array";

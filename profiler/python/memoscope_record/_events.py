@@ -330,28 +330,29 @@ class EventBuilder:
                 self._release(t, allocation)
 
     def _take_buckets(self, buckets):
-        """DDP's gradient buckets among this iteration's allocations: what the DDP module itself made in the
-        forward that rebuilt them and still holds, or, for a DDP made while recording, what before its first
-        forward had their sizes. The buckets they replace are freed when the first new one is made."""
-        sizes = list(buckets["sizes"]) if buckets["sizes"] is not None else None
-        made_by = buckets["made_by"]
-        first = None
+        """DDP's gradient buckets among this iteration's allocations: for a DDP made while recording, what before
+        its first forward had their sizes; for the forward that rebuilt them, the largest of what the DDP module
+        itself made and still holds, up to the buckets' total (it also keeps a few bytes of bucket indices some
+        forwards). The buckets they replace are freed when the first new one is made."""
+        candidates = []
         for index, entry in enumerate(self.buffer):
             allocation = entry[2] if entry[0] == "a" else None
             if allocation is None or allocation.classified or allocation.freed is not None:
                 continue
-            if sizes is not None and allocation.bytes not in sizes:
+            if buckets["made_by"] is None and allocation.phase == INPUT and allocation.bytes in buckets["sizes"]:
+                candidates.append((index, allocation))
+            elif allocation.phase == FORWARD and allocation.layer == buckets["made_by"]:
+                candidates.append((index, allocation))
+        left = buckets["total"]
+        first = None
+        for index, allocation in sorted(candidates, key=lambda candidate: -candidate[1].bytes):
+            if allocation.bytes > left:
                 continue
-            if (made_by is None and allocation.phase != INPUT) or (
-                made_by is not None and (allocation.phase != FORWARD or allocation.layer != made_by)
-            ):
-                continue
-            if sizes is not None:
-                sizes.remove(allocation.bytes)
+            left -= allocation.bytes
             allocation.category = "gradient"
             allocation.classified = True
             allocation.layer = buckets["layer"]
-            first = index if first is None else first
+            first = index if first is None else min(first, index)
         if first is None:
             return
         for address in buckets["replaces"]:
@@ -387,6 +388,7 @@ class EventBuilder:
         records = [_object_line(record) for record in self.layers.take_records()]
         self.write(records + self._new_op_lines + lines)
         self._new_op_lines = []
+        self.event_count += sum(1 for entry in ready if entry[0] in ("a", "f"))  # once written
 
     def _op_id(self, name):
         if name is None:
@@ -405,11 +407,9 @@ class EventBuilder:
         kind = entry[0]
         if kind == "a":
             a = entry[2]
-            self.event_count += 1
             return '["a",%d,%d,%d,%d,%d,"%s","%s","%s"]' % (
                 self._time(entry[1]), a.bytes, a.id, self._op_id(a.op), a.layer, a.phase, a.category, a.device)
         if kind == "f":
-            self.event_count += 1
             return '["f",%d,%d]' % (self._time(entry[1]), entry[2].id)
         if kind == "o":
             _, name, layer, phase, start, end = entry

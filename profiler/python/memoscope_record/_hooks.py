@@ -35,13 +35,13 @@ class Hooks:
             original_init(optimizer, *args, **kwargs)
             if session.active:
                 session.optimizers.append(optimizer)
-                self.wrap_step(optimizer)
+                self._guarded(self.wrap_step, optimizer)
 
         torch.optim.Optimizer.__init__ = init
 
         def pack(tensor):
             if session.active and threading.get_ident() == session.thread:
-                session.saved.append(_tensors.storage_address(tensor))
+                self._guarded(lambda: session.saved.append(_tensors.storage_address(tensor)))
             return tensor
 
         self._saved_hooks = torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor)
@@ -75,9 +75,25 @@ class Hooks:
 
     # -- modules
 
-    def _before_forward(self, module, args):
-        if not self._recording():
+    def _guarded(self, work, *args):
+        """Runs the recorder's own part of a hook: if the recorder fails, the program goes on unrecorded."""
+        try:
+            return work(*args)
+        except Exception as error:  # noqa: BLE001 - whatever it is, it must not reach the user's program
+            self.session.give_up(error)
             return None
+
+    def _before_forward(self, module, args):
+        if self._recording():
+            self._guarded(self._enter_module, module, args)
+        return None
+
+    def _after_forward(self, module, args, output):
+        if self._recording():
+            self._guarded(self._leave_module, module, output)
+        return None
+
+    def _enter_module(self, module, args):
         session = self.session
         layer = session.layers.by_module.get(id(module))
         if layer is None:
@@ -95,15 +111,12 @@ class Hooks:
             if buckets:
                 data["buckets"] = buckets
             session.mark("fwd_begin", data)
-        return None
 
-    def _after_forward(self, module, args, output):
-        if not self._recording():
-            return None
+    def _leave_module(self, module, output):
         session = self.session
         stack = session.module_stack
         if not any(entry[0] is module for entry in stack):
-            return None
+            return
         while stack:
             entry = stack.pop()
             if entry[0] is module:
@@ -123,7 +136,6 @@ class Hooks:
             session.mark("fwd_end", data)
         if handle is not None:
             session.exit_module(handle)
-        return None
 
     # -- backward and the optimizer
 
@@ -135,17 +147,25 @@ class Hooks:
             if not hooks._recording() or session.in_backward:
                 return original(tensors, *args, **kwargs)
             session.in_backward = True
-            loss = _tensors.addresses(_tensors.tensors_in(tensors))
-            session.mark("bwd_begin", {"loss": loss, "saved": session.take_saved()})
+            hooks._guarded(
+                lambda: session.mark(
+                    "bwd_begin", {"loss": _tensors.addresses(_tensors.tensors_in(tensors)), "saved": session.take_saved()}
+                )
+            )
             try:
                 return original(tensors, *args, **kwargs)
             finally:
-                session.mark("bwd_end", {"gradients": session.gradients()})
                 session.in_backward = False
+                if session.active:
+                    hooks._guarded(lambda: session.mark("bwd_end", {"gradients": session.gradients()}))
 
         backward.__doc__ = original.__doc__
         backward.__wrapped__ = original
         return backward
+
+    def _after_step(self):
+        self.session.mark("step_end", {"state": self.session.optimizer_state()})
+        self.session.maybe_flush()
 
     def wrap_step(self, optimizer):
         if any(optimizer is wrapped for wrapped, _, _ in self._wrapped):
@@ -160,13 +180,13 @@ class Hooks:
             if not hooks._recording() or session.step_depth:
                 return inner(*args, **kwargs)
             session.step_depth += 1
-            session.mark("step_begin", {"own": True})
+            hooks._guarded(lambda: session.mark("step_begin", {"own": True}))
             try:
                 return inner(*args, **kwargs)
             finally:
                 session.step_depth -= 1
-                session.mark("step_end", {"state": session.optimizer_state()})
-                session.maybe_flush()
+                if session.active:
+                    hooks._guarded(hooks._after_step)
 
         optimizer.step = step
         self._wrapped.append((optimizer, previous, step))

@@ -4,6 +4,7 @@ is which, and the trace file written as it goes."""
 import os
 import threading
 import time
+import warnings
 
 import torch
 
@@ -104,23 +105,43 @@ class Session:
         roots = self.profiler.stop()
         self.profiling = False
         self.active = False
+        self.setup.detach()
+        self.hooks.remove()
         try:
-            self.setup.detach()
-            self.hooks.remove()
             self.builder.process(roots, self.payloads)
             self.builder.finish()
             self.trace.record(self._configuration())
-        finally:
-            builder = self.builder
-            self.trace.close(
-                {
-                    "status": "failed" if error else "complete",
-                    "error": error,
-                    "events": builder.event_count,
-                    "iterations": builder.iterations_closed,
-                    "unmatched_frees": builder.unmatched_frees,
-                }
-            )
+        except Exception as failure:  # noqa: BLE001 - the program's own work is done; say why the trace is not
+            warnings.warn("memoscope_record could not finish the trace: %s" % failure, RuntimeWarning)
+            error = "memoscope_record failed: %s: %s" % (type(failure).__name__, failure)
+        self.trace.close(self._end(error))
+
+    def give_up(self, error):
+        """The recorder itself failed: the program goes on unrecorded, and the trace ends saying why, so it imports
+        as a failed run and never as a complete one."""
+        if not self.active:
+            return
+        warnings.warn("memoscope_record stopped recording: %s: %s" % (type(error).__name__, error), RuntimeWarning)
+        self.active = False
+        try:
+            if self.profiling:
+                self.profiler.stop()
+        except Exception:  # noqa: BLE001 - already failing; the trace must still be closed
+            pass
+        self.profiling = False
+        self.setup.detach()
+        self.hooks.remove()
+        self.trace.close(self._end("memoscope_record failed: %s: %s" % (type(error).__name__, error)))
+
+    def _end(self, error):
+        builder = self.builder
+        return {
+            "status": "failed" if error else "complete",
+            "error": error,
+            "events": builder.event_count,
+            "iterations": builder.iterations_closed,
+            "unmatched_frees": builder.unmatched_frees,
+        }
 
     def discard(self):
         """Stops without writing events: the script asked for its own region (memoscope_record.start())."""

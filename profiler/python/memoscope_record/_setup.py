@@ -71,7 +71,8 @@ class SetupMemory:
         self._owners = {}  # address -> live Python tensors on that storage
         self._finalizers = []
         self.bucket_layer = -1
-        self.ddp = []  # [module, layer, synthetic bucket addresses, rebuilt]
+        self.ddp = []  # [module, layer, addresses of its buckets before a rebuild, rebuilt]
+        self.totals = {}  # id(DDP module) -> bytes of all its buckets (every gradient once), rebuilt or not
 
     def record(self, live, known):
         """Adds every live tensor's storage as a setup allocation; `known` names parameters, gradients and
@@ -122,6 +123,7 @@ class SetupMemory:
                 addresses.append(synthetic)
                 synthetic -= 1
             self.ddp.append([module, self.session.layers.by_module.get(id(module), -1), addresses, _rebuilt(module)])
+            self.totals[id(module)] = sum(bucket_sizes(module)[0])
 
     def layer(self):
         if self.bucket_layer < 0:
@@ -136,7 +138,10 @@ class SetupMemory:
             return None
         sizes, _ = bucket_sizes(module)
         self.ddp.append([module, self.session.layers.by_module.get(id(module), -1), [], _rebuilt(module)])
-        return {"sizes": sizes, "layer": self.layer(), "made_by": None, "replaces": []} if sizes else None
+        self.totals[id(module)] = sum(sizes)
+        if not sizes:
+            return None
+        return {"sizes": sizes, "total": sum(sizes), "layer": self.layer(), "made_by": None, "replaces": []}
 
     def after_forward(self, module):
         """After a DDP module's forward: if it rebuilt its buckets (its second forward ever does), what the
@@ -145,5 +150,6 @@ class SetupMemory:
             if entry[0] is module and not entry[3] and _rebuilt(module):
                 entry[3] = True
                 old, entry[2] = entry[2], []
-                return {"sizes": None, "layer": self.layer(), "made_by": entry[1], "replaces": old}
+                total = self.totals.get(id(module), 0)
+                return {"sizes": None, "total": total, "layer": self.layer(), "made_by": entry[1], "replaces": old}
         return None
