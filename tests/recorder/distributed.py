@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import socket
+import sys
 
 import torch
 import torch.distributed as dist
@@ -75,7 +76,9 @@ def train(zero, bucket_view, out=None):
         with memoscope_record.record(out, model=model, optimizer=optimizer, name="ddp" + (" zero" if zero else "")):
             step(model, optimizer)
             step(model, optimizer)
-    print(json.dumps(held(model, optimizer)), flush=True)
+    # One write per line: the ranks share this pipe, and a line written in two parts can be split by another's.
+    sys.stdout.write(json.dumps(held(model, optimizer)) + "\n")
+    sys.stdout.flush()
 
 
 def worker(rank, world, port, options):
