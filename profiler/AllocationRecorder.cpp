@@ -327,6 +327,10 @@ void AllocationRecorder::begin(LayerTable* layers, qint32 lossLayerId)
         m_iteration = 0;
         m_iterationFirstAllocation = 0;
         m_allocations.clear();
+        // A block a discarded recording (the warm-up) made and that is still alive belongs to no allocation of
+        // this recording: it is one of the blocks alive before it, which addRemainingLiveBlocks counts.
+        for (auto& [ptr, block] : m_liveBlocks)
+            block.allocationId = -1;
         m_events.clear();
         m_ops.clear();
         m_opIds.clear();
