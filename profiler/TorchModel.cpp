@@ -2,7 +2,7 @@
 
 #include "ProfileError.h"
 #include "archive/ArchiveError.h"
-#include "archive/ModelArchive.h"
+#include "archive/ModelFileCheck.h"
 #include "core/FileHash.h"
 #include "transform/QuantizedEngine.h"
 #include "transform/ScriptEditing.h"
@@ -12,6 +12,7 @@
 #include <functional>
 
 #include <QFileInfo>
+#include <optional>
 #include <unordered_set>
 
 namespace memoscope {
@@ -129,18 +130,23 @@ std::vector<at::Tensor> tensorsInside(const c10::IValue& value)
     return tensors;
 }
 
-void checkModelFile(const QString& path)
-{
-    // LibTorch trusts the archive: a storage record shorter than its tensors makes it read past the buffer, and
-    // it never checks a record's CRC-32. So the archive is checked before LibTorch sees any of it.
-    try {
-        ModelArchive::readFile(path, /*checksums=*/true);
-    } catch (const ArchiveError& error) {
+namespace {
+    [[noreturn]] void refuseModelFile(const QString& path, const ArchiveError& error)
+    {
         if (error.kind() == ArchiveError::Kind::NotAnArchive)
             throw ProfileError(ExitBadInput, notTorchScriptMessage(path, error.message()));
         throw ProfileError(ExitBadInput,
             QStringLiteral("model file %1 is damaged: %2. Save the model again, or copy it again if it was copied")
                 .arg(path, error.message()));
+    }
+}
+
+void checkModelFile(const QString& path)
+{
+    try {
+        ModelFileCheck(path).finish();
+    } catch (const ArchiveError& error) {
+        refuseModelFile(path, error);
     }
 }
 
@@ -151,7 +157,15 @@ TorchModel TorchModel::load(const QString& path, bool followModelEngine)
         throw ProfileError(ExitBadInput, QStringLiteral("model file %1 does not exist").arg(path));
     if (!file.isFile() || !file.isReadable())
         throw ProfileError(ExitBadInput, QStringLiteral("model file %1 cannot be read").arg(path));
-    checkModelFile(path);
+    // LibTorch trusts the archive: a storage record shorter than its tensors makes it read past the buffer, and
+    // it never checks a record's CRC-32. So the archive is checked before LibTorch sees any of it, except the
+    // storages' checksums, which run beside LibTorch's load (a changed byte there cannot mislead it).
+    std::optional<ModelFileCheck> check;
+    try {
+        check.emplace(path);
+    } catch (const ArchiveError& error) {
+        refuseModelFile(path, error);
+    }
 
     const QJsonObject applied
         = QJsonDocument::fromJson(QByteArray::fromStdString(script::memoscopeExtraFile(path.toStdString()))).object();
@@ -162,6 +176,11 @@ TorchModel TorchModel::load(const QString& path, bool followModelEngine)
         module = torch::jit::load(file.absoluteFilePath().toStdString());
     } catch (const std::exception& error) {
         throw ProfileError(ExitBadInput, notTorchScriptMessage(path, shortTorchMessage(error)));
+    }
+    try {
+        check->finish();
+    } catch (const ArchiveError& error) {
+        refuseModelFile(path, error);
     }
     TorchModel model = wrap(module, file.absoluteFilePath());
     model.info.fileBytes = file.size();

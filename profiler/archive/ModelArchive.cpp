@@ -4,6 +4,7 @@
 
 #include <QFile>
 #include <QLocale>
+#include <algorithm>
 
 namespace memoscope {
 
@@ -112,9 +113,18 @@ ModelArchive ModelArchive::read(const unsigned char* data, qint64 size)
     return archive;
 }
 
-void ModelArchive::verifyChecksums(const unsigned char* data) const
+bool ModelArchive::holdsStorage(const ZipRecord& record) const
+{
+    const QString name = record.name.mid(m_folder.size() + 1);
+    return std::any_of(m_storages.begin(), m_storages.end(),
+        [&](const ArchiveStorage& storage) { return storage.record == name; });
+}
+
+void ModelArchive::verifyChecksums(const unsigned char* data, Records which) const
 {
     for (const ZipRecord& record : m_records) {
+        if (which != Records::All && holdsStorage(record) != (which == Records::Storages))
+            continue;
         const quint32 crc = zipRecordCrc32(data, record);
         if (crc != record.crc32)
             throw ArchiveError(
@@ -126,18 +136,23 @@ void ModelArchive::verifyChecksums(const unsigned char* data) const
     }
 }
 
+const unsigned char* ModelArchive::mapFile(QFile& file)
+{
+    if (!file.open(QIODevice::ReadOnly))
+        throw ArchiveError(QStringLiteral("it cannot be read (%1)").arg(file.errorString()));
+    if (file.size() == 0)
+        throw ArchiveError(QStringLiteral("it is empty"), ArchiveError::Kind::NotAnArchive);
+    const unsigned char* data = file.map(0, file.size());
+    if (!data)
+        throw ArchiveError(QStringLiteral("it cannot be mapped into memory (%1)").arg(file.errorString()));
+    return data;
+}
+
 ModelArchive ModelArchive::readFile(const QString& path, bool checksums)
 {
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        throw ArchiveError(QStringLiteral("it cannot be read (%1)").arg(file.errorString()));
-    const qint64 size = file.size();
-    if (size == 0)
-        throw ArchiveError(QStringLiteral("it is empty"), ArchiveError::Kind::NotAnArchive);
-    const unsigned char* data = file.map(0, size);
-    if (!data)
-        throw ArchiveError(QStringLiteral("it cannot be mapped into memory (%1)").arg(file.errorString()));
-    ModelArchive archive = read(data, size);
+    const unsigned char* data = mapFile(file);
+    ModelArchive archive = read(data, file.size());
     if (checksums)
         archive.verifyChecksums(data);
     // QFile unmaps when it closes.

@@ -8,6 +8,7 @@
 #include "ZipDirectory.h"
 
 #include <QByteArray>
+#include <QFile>
 #include <QMap>
 #include <QString>
 #include <QStringList>
@@ -32,9 +33,14 @@ public:
     // Maps the file and reads it (as above); with `checksums`, also checks every record's CRC-32. Throws
     // ArchiveError, whose message reads after "the model file is damaged: ".
     static ModelArchive readFile(const QString& path, bool checksums);
+    // Opens and maps `file` (it stays mapped until the QFile closes); throws ArchiveError when it cannot.
+    static const unsigned char* mapFile(QFile& file);
 
+    // Which records a checksum pass reads: the storages' bytes, which LibTorch only copies into tensors, apart
+    // from everything it interprets (pickles, code, metadata), which could mislead it while it loads.
+    enum class Records { All, Interpreted, Storages };
     // Throws ArchiveError naming the first record whose bytes do not match the CRC-32 the directory gives.
-    void verifyChecksums(const unsigned char* data) const;
+    void verifyChecksums(const unsigned char* data, Records which = Records::All) const;
 
     QString folder() const { return m_folder; } // the folder every record is in, e.g. "resnet50"
     int formatVersion() const { return m_formatVersion; } // the `version` (or `.data/version`) record; -1 if none
@@ -45,6 +51,7 @@ public:
     const std::vector<ArchiveStorage>& storages() const { return m_storages; }
 
 private:
+    bool holdsStorage(const ZipRecord& record) const;
     const ZipRecord* find(const QString& name) const; // name without the folder
     void readMetadata(const unsigned char* data);
     void scanStorages(const unsigned char* data, const QString& pickle, const QString& tensorFolder);

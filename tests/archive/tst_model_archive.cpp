@@ -7,6 +7,7 @@
 
 #include "profiler/archive/ArchiveError.h"
 #include "profiler/archive/ModelArchive.h"
+#include "profiler/archive/ModelFileCheck.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -91,6 +92,44 @@ private Q_SLOTS:
         const QString error = errorOf(zip, true);
         QVERIFY2(error.contains(QStringLiteral("the record digits_cnn/data/1 does not match its CRC-32")),
             qPrintable(error));
+    }
+
+    // As a model loads: what LibTorch interprets is refused before it reads the file; a changed storage byte,
+    // which LibTorch only copies, is found by the second thread and reported when the check finishes.
+    void checksStoragesBesideTheLoad()
+    {
+        const QByteArray zip = zipOf(recordsOf(m_demo));
+        const auto flipped = [&](const QString& record, const QString& name) {
+            QByteArray damaged = zip;
+            const qint64 at = dataOffsetIn(damaged, record);
+            damaged[at + 3] = char(damaged[at + 3] ^ 0x10);
+            const QString file = m_dir.filePath(name);
+            QFile out(file);
+            out.open(QIODevice::WriteOnly);
+            out.write(damaged);
+            return file;
+        };
+        const QString storage = flipped(QStringLiteral("digits_cnn/data/1"), QStringLiteral("storage.pt"));
+        ModelFileCheck check(storage); // does not throw: the storages are still being read
+        QString error;
+        try {
+            check.finish();
+        } catch (const ArchiveError& e) {
+            error = e.message();
+        }
+        QVERIFY2(error.contains(QStringLiteral("the record digits_cnn/data/1 does not match its CRC-32")),
+            qPrintable(error));
+
+        const QString pickle = flipped(QStringLiteral("digits_cnn/data.pkl"), QStringLiteral("pickle.pt"));
+        error.clear();
+        try {
+            ModelFileCheck before(pickle);
+        } catch (const ArchiveError& e) {
+            error = e.message();
+        }
+        // Refused before LibTorch could read it: by its CRC-32, or by the scan of the pickle it broke.
+        QVERIFY2(error.contains(QStringLiteral("data.pkl")), qPrintable(error));
+        ModelFileCheck(m_demo).finish(); // and the file as saved passes
     }
 
     void refusesATruncatedArchive()
