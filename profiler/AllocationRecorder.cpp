@@ -1,11 +1,7 @@
 #include "AllocationRecorder.h"
 
-#include "ModuleHierarchy.h"
-
-#include <ATen/record_function.h>
 #include <c10/core/CPUAllocator.h>
 #include <c10/util/Exception.h>
-#include <torch/csrc/jit/runtime/interpreter.h>
 
 #include <cstring>
 
@@ -41,40 +37,6 @@ namespace {
         c10::DeleterFnPtr raw_deleter() const override { return &freeThroughRecorder; }
     };
     RecordingAllocator g_allocator;
-
-    struct DepthContext final : at::ObserverContext {
-        size_t depth = 0;
-    };
-
-    std::unique_ptr<at::ObserverContext> onFunctionStart(const at::RecordFunction& fn)
-    {
-        auto context = std::make_unique<DepthContext>();
-        AllocationRecorder::instance().onOpStart(
-            fn.name(), fn.scope() == at::RecordScope::BACKWARD_FUNCTION, fn.seqNr(), &context->depth);
-        return context;
-    }
-
-    void onFunctionEnd(const at::RecordFunction&, at::ObserverContext* context)
-    {
-        if (context)
-            AllocationRecorder::instance().onOpEnd(static_cast<DepthContext*>(context)->depth);
-    }
-
-    // The autograd engine wraps each node in "autograd::engine::evaluate_function: <Node>"; people know the node.
-    // A C++ autograd Function's node is named after its template, "torch::autograd::CppNode<ns::(anonymous
-    // namespace)::CheckpointFunction>": the Function's own name, as Python names "CheckpointFunctionBackward".
-    std::string displayName(const char* name)
-    {
-        static const char prefix[] = "autograd::engine::evaluate_function: ";
-        std::string display = std::strncmp(name, prefix, sizeof(prefix) - 1) == 0 ? name + sizeof(prefix) - 1 : name;
-        static const std::string cppNode = "torch::autograd::CppNode<";
-        if (display.compare(0, cppNode.size(), cppNode) == 0 && display.back() == '>') {
-            display = display.substr(cppNode.size(), display.size() - cppNode.size() - 1);
-            display
-                = display.substr(display.rfind("::") == std::string::npos ? 0 : display.rfind("::") + 2) + "Backward";
-        }
-        return display;
-    }
 }
 
 AllocationRecorder& AllocationRecorder::instance()
@@ -201,122 +163,8 @@ void AllocationRecorder::onFree(void* ptr)
     m_events.push_back(Event { nowNs(), -block.bytes, block.allocationId, -1, -1, Phase::Setup, Category::Temporary });
 }
 
-qint32 AllocationRecorder::internOp(const char* name)
-{
-    const std::string key = displayName(name);
-    const auto it = m_opIds.find(key);
-    if (it != m_opIds.end())
-        return it->second;
-    const qint32 id = qint32(m_ops.size());
-    m_ops << QString::fromStdString(key);
-    m_opIds.emplace(key, id);
-    return id;
-}
-
-qint32 AllocationRecorder::currentLayerFromInterpreter()
-{
-    const std::vector<std::string> entries = torch::jit::currentModuleHierarchy();
-    if (entries.empty())
-        return -1;
-    std::string key;
-    for (const std::string& entry : entries) {
-        key += entry;
-        key += '|';
-    }
-    std::lock_guard<std::mutex> lock(m_mutex);
-    const auto cached = m_layerByHierarchy.find(key);
-    if (cached != m_layerByHierarchy.end())
-        return cached->second;
-    const ModuleFrame frame = moduleFromHierarchy(entries);
-    const qint32 layer = m_layers->findOrAdd(frame.path, frame.type);
-    m_layerByHierarchy.emplace(key, layer);
-    return layer;
-}
-
-void AllocationRecorder::onOpStart(const char* name, bool backwardFunction, int64_t sequenceNr, size_t* depth)
-{
-    if (!m_recording.load(std::memory_order_relaxed))
-        return;
-    std::vector<Frame>& frames = threadFrames();
-    *depth = frames.size();
-    Frame frame;
-    const Phase phase = m_phase; // written only by the thread running the step, between ops
-    if (frames.empty()) {
-        // In backward, work outside any autograd node is the engine seeding the loss's gradient.
-        if (phase == Phase::Loss || phase == Phase::Backward)
-            frame.layerId = m_lossLayerId;
-        else if (phase == Phase::Forward)
-            frame.layerId = currentLayerFromInterpreter();
-        std::lock_guard<std::mutex> lock(m_mutex);
-        frame.opId = internOp(name);
-        frame.startNs = nowNs();
-        frame.firstAllocationId = qint32(m_allocations.size());
-    } else {
-        frame = frames.back();
-    }
-
-    if (sequenceNr >= 0 && (backwardFunction || phase == Phase::Forward || phase == Phase::Loss)) {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        if (backwardFunction && frames.size() > 1) {
-            // A node evaluated inside another node's backward: a checkpointed segment back-propagating through
-            // its recompute. Its nodes were made by that recompute, not by forward, so the work stays with the
-            // outer node's layer (the segment) that this frame inherited.
-        } else if (backwardFunction) {
-            // A backward node: work done for it belongs to the forward layer that created it. The engine's
-            // wrapper frame (the parent) takes the node's name and layer too, as allocations follow this frame.
-            const auto it = m_layerBySequenceNr.find(sequenceNr);
-            frame.layerId = it != m_layerBySequenceNr.end() ? it->second : -1;
-            if (!frames.empty()) {
-                frames.front().layerId = frame.layerId;
-                frames.front().opId = internOp(name);
-                frame.opId = frames.front().opId;
-            }
-        } else if (frame.layerId >= 0) {
-            m_layerBySequenceNr[sequenceNr] = frame.layerId;
-        }
-    }
-    if (std::this_thread::get_id() == m_mainThread) {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_mainOpId = frame.opId;
-        m_mainLayerId = frame.layerId;
-    }
-    frames.push_back(frame);
-}
-
-void AllocationRecorder::onOpEnd(size_t depth)
-{
-    std::vector<Frame>& frames = threadFrames();
-    if (depth >= frames.size())
-        return; // started before recording began
-    const Frame top = frames.front();
-    frames.resize(depth);
-    if (depth > 0 || !m_recording.load(std::memory_order_relaxed))
-        return;
-    std::lock_guard<std::mutex> lock(m_mutex);
-    const qint64 end = nowNs();
-    m_opSpans.push_back(OpSpan { top.opId, top.layerId, m_phase, top.startNs, end });
-    if (top.layerId >= 0) {
-        const size_t layer = size_t(top.layerId);
-        if (m_forwardNs.size() <= layer) {
-            m_forwardNs.resize(layer + 1, 0);
-            m_backwardNs.resize(layer + 1, 0);
-        }
-        if (m_phase == Phase::Forward || m_phase == Phase::Loss)
-            m_forwardNs[layer] += end - top.startNs;
-        else if (m_phase == Phase::Backward)
-            m_backwardNs[layer] += end - top.startNs;
-    }
-    // What this op made and did not free is its output: an activation, in inference.
-    for (size_t id = size_t(top.firstAllocationId); id < m_allocations.size(); ++id)
-        if (m_allocations[id].live)
-            m_allocations[id].outlivedOp = true;
-    if (std::this_thread::get_id() == m_mainThread) {
-        m_mainOpId = -1;
-        m_mainLayerId = -1;
-    }
-}
-
-void AllocationRecorder::begin(LayerTable* layers, qint32 lossLayerId)
+void AllocationRecorder::begin(
+    LayerTable* layers, qint32 lossLayerId, std::unordered_map<const void*, qint32> moduleObjects)
 {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -334,7 +182,9 @@ void AllocationRecorder::begin(LayerTable* layers, qint32 lossLayerId)
         m_events.clear();
         m_ops.clear();
         m_opIds.clear();
+        m_opIdsByAddress.clear();
         m_layerByHierarchy.clear();
+        m_moduleObjects = std::move(moduleObjects);
         m_layerBySequenceNr.clear();
         m_phaseSpans.clear();
         m_opSpans.clear();
@@ -349,10 +199,7 @@ void AllocationRecorder::begin(LayerTable* layers, qint32 lossLayerId)
         m_oomLiveAllocations.clear();
     }
     threadFrames().clear();
-    m_callback = at::addGlobalCallback(at::RecordFunctionCallback(&onFunctionStart, &onFunctionEnd)
-                                           .needsInputs(false)
-                                           .needsOutputs(false)
-                                           .scopes({ at::RecordScope::FUNCTION, at::RecordScope::BACKWARD_FUNCTION }));
+    addOpCallbacks();
     m_recording = true;
 }
 
@@ -456,6 +303,12 @@ void AllocationRecorder::endIteration(bool training)
             break;
         }
     }
+    // The next iteration makes about as many again: growing the vectors while it runs would copy them inside
+    // the measured step.
+    const size_t allocations = m_allocations.size() - size_t(m_iterationFirstAllocation);
+    m_allocations.reserve(m_allocations.size() + allocations + allocations / 8);
+    m_events.reserve(m_events.size() + 2 * allocations + allocations / 4);
+    m_opSpans.reserve(m_opSpans.size() * 2);
     m_iterationFirstAllocation = qint32(m_allocations.size());
     m_layerBySequenceNr.clear();
 }
@@ -472,7 +325,7 @@ OutOfMemoryMoment AllocationRecorder::outOfMemoryMoment() const
 RunTrace AllocationRecorder::finish()
 {
     if (m_recording.exchange(false))
-        at::removeCallback(m_callback);
+        removeOpCallbacks();
     std::lock_guard<std::mutex> lock(m_mutex);
     closePhaseSpan(nowNs());
     RunTrace trace;
@@ -502,7 +355,7 @@ RunTrace AllocationRecorder::finish()
 void AllocationRecorder::discard()
 {
     if (m_recording.exchange(false))
-        at::removeCallback(m_callback);
+        removeOpCallbacks();
     std::lock_guard<std::mutex> lock(m_mutex);
     m_events.clear();
     m_opSpans.clear();

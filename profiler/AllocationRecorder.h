@@ -38,7 +38,10 @@ public:
     OutOfMemoryMoment outOfMemoryMoment() const;
 
     // Starts recording events. `layers` must outlive the recording; unknown module paths are added to it.
-    void begin(LayerTable* layers, qint32 lossLayerId);
+    // `moduleObjects`: the layer of each module object of the model (moduleLayers in ModuleHierarchy.h). Each
+    // TorchScript call's `self` then says which layer runs, and ops take the layer of the innermost call; empty
+    // (a frozen model, whose calls are inlined) looks the interpreter's module path up for every op instead.
+    void begin(LayerTable* layers, qint32 lossLayerId, std::unordered_map<const void*, qint32> moduleObjects);
     // Memory that exists before the first measured iteration (parameters, buffers, optimizer state).
     void addSetupTensor(void* storage, qint64 bytes, Category category, qint32 layerId);
     // Everything else allocated before recording and still alive (weights a quantized engine repacked as the
@@ -95,9 +98,30 @@ private:
         qint32 firstAllocationId = 0;
     };
 
+    // Layers by the autograd sequence number of the forward op that made them. Numbers grow by one per op on
+    // the thread running forward, so a vector from the iteration's first number does; others go to a map.
+    class LayersBySequence {
+    public:
+        void set(int64_t sequenceNr, qint32 layer);
+        qint32 find(int64_t sequenceNr) const; // -1 when unknown
+        void clear();
+
+    private:
+        int64_t m_first = -1;
+        std::vector<qint32> m_near;
+        std::unordered_map<int64_t, qint32> m_far;
+    };
+
     qint64 nowNs() const;
-    qint32 internOp(const char* name);
-    qint32 currentLayerFromInterpreter();
+    qint32 internOp(const char* name); // call with m_mutex held
+    qint32 layerOfRunningModule(); // call without m_mutex
+public: // for the call callbacks
+    qint32 layerOfModuleObject(const void* object) const; // -1 when it is no module of the model
+    bool followsCalls() const { return !m_moduleObjects.empty(); }
+
+private:
+    void addOpCallbacks();
+    void removeOpCallbacks();
     void closePhaseSpan(qint64 endNs);
     static std::vector<Frame>& threadFrames();
 
@@ -120,8 +144,12 @@ private:
     std::vector<Event> m_events;
     QStringList m_ops;
     std::unordered_map<std::string, qint32> m_opIds;
+    // The same op names by the address RecordFunction gives them (an op's schema keeps its name for good), with
+    // the name itself to check that the address still holds it.
+    std::unordered_map<const char*, std::pair<std::string, qint32>> m_opIdsByAddress;
     std::unordered_map<std::string, qint32> m_layerByHierarchy;
-    std::unordered_map<int64_t, qint32> m_layerBySequenceNr;
+    LayersBySequence m_layerBySequenceNr;
+    std::unordered_map<const void*, qint32> m_moduleObjects; // set by begin(), read by the call callbacks
     QVector<PhaseSpan> m_phaseSpans;
     std::vector<OpSpan> m_opSpans;
     std::vector<qint64> m_forwardNs;
@@ -134,7 +162,8 @@ private:
     qint32 m_mainLayerId = -1;
     OutOfMemoryMoment m_oomMoment;
     std::vector<qint32> m_oomLiveAllocations; // what was alive when the limit was hit
-    uint64_t m_callback = 0; // at::CallbackHandle of the RecordFunction callbacks
+    uint64_t m_opCallback = 0; // at::CallbackHandle of the op callbacks
+    uint64_t m_callCallback = 0; // and of the TorchScript call callbacks
 };
 
 } // namespace memoscope

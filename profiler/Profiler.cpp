@@ -1,6 +1,7 @@
 #include "Profiler.h"
 
 #include "AllocationRecorder.h"
+#include "ModuleHierarchy.h"
 #include "CheckpointChoice.h"
 #include "ProfileError.h"
 #include "StepRunner.h"
@@ -192,6 +193,18 @@ namespace {
         RunMetrics m_metrics;
     };
 
+    // The layer of each module object, for the recorder to attribute ops by their calls' `self`; none for a model
+    // whose calls are inlined (frozen), where it falls back to the interpreter's module path of every op.
+    std::unordered_map<const void*, qint32> moduleLayers(TorchModel& model)
+    {
+        std::unordered_map<const void*, qint32> layers;
+        if (modelHasInlinedCalls(model.module))
+            return layers;
+        for (const ModuleObject& module : moduleObjects(model.module))
+            layers.emplace(module.object, model.layers.findOrAdd(module.path, module.type));
+        return layers;
+    }
+
     ProfileOutcome Session::run()
     {
         ProfileOutcome outcome;
@@ -252,7 +265,7 @@ namespace {
                 if (m_config.trace && (i == m_config.warmup || (i == 0 && recordWarmup))) {
                     if (m_recording)
                         m_recorder.discard();
-                    m_recorder.begin(&model.layers, lossLayer);
+                    m_recorder.begin(&model.layers, lossLayer, moduleLayers(model));
                     m_recording = true;
                     recordSetup(m_recorder, model, runner, inputs ? &*inputs : nullptr, data.get());
                 }

@@ -1,4 +1,7 @@
 #include "profiler/ModuleHierarchy.h"
+#include "support/TestSupport.h"
+
+#include <torch/script.h>
 
 #include <QtTest>
 
@@ -33,6 +36,16 @@ private Q_SLOTS:
         const ModuleFrame frame = moduleFromHierarchy(raw);
         QTEST(QString::fromStdString(frame.path), "path");
         QTEST(QString::fromStdString(frame.type), "type");
+    }
+
+    // The recorder looks a module path up once per TorchScript call, not per op, unless calls are inlined
+    // (torch.jit.freeze): there the path changes inside one function.
+    void inlinedCalls()
+    {
+        torch::jit::Module scripted = torch::jit::load(test::fixture(QStringLiteral("resnet18")).toStdString());
+        QVERIFY(!modelHasInlinedCalls(scripted));
+        scripted.eval();
+        QVERIFY(modelHasInlinedCalls(torch::jit::freeze(scripted)));
     }
 };
 
