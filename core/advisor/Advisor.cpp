@@ -359,6 +359,35 @@ void Advisor::addDataLevers(QVector<Recommendation>* list) const
     *list << r;
 }
 
+// A rank of a data-parallel job: each rank keeps the optimizer's state for every parameter, which
+// ZeroRedundancyOptimizer shards across them. Predicted from this rank alone, for the job's own number of ranks.
+void Advisor::addDataParallelLevers(QVector<Recommendation>* list, QStringList* notes) const
+{
+    const int ranks = config().worldSize;
+    const qint64 state = m_atPeak.byCategory[int(Category::OptimizerState)];
+    if (ranks < 2 || state == 0)
+        return;
+    if (config().optimizerClass.contains(QLatin1String("ZeroRedundancyOptimizer"))) {
+        *notes << QStringLiteral("sharded optimizer state: the job already shards it with ZeroRedundancyOptimizer");
+        return;
+    }
+    Plan plan;
+    plan.shardOptimizerRanks = ranks;
+    const QString optimizer = config().optimizerClass.isEmpty() ? QStringLiteral("Adam") : config().optimizerClass;
+    Recommendation r = recommend(Lever::ShardOptimizerState, QStringLiteral("sharded optimizer state"),
+        QStringLiteral("ZeroRedundancyOptimizer(model.parameters(), optimizer_class=torch.optim.%1) over %2 ranks")
+            .arg(optimizer)
+            .arg(ranks),
+        plan);
+    r.reason = QStringLiteral("Every rank keeps the optimizer's state for every parameter, %1 of this rank's peak: "
+                              "sharded across the job's %2 ranks, each keeps about a %2th, saving about %3 per rank "
+                              "(a change to the training script)")
+                   .arg(percentOf(state, measuredPeakBytes()))
+                   .arg(ranks)
+                   .arg(formatBytes(r.predictedSavingBytes));
+    *list << r;
+}
+
 Advice Advisor::advice() const
 {
     Advice advice;
@@ -372,9 +401,10 @@ Advice Advisor::advice() const
     }
     addPrecisionLevers(&advice.recommendations, &advice.notes);
     addPruningLevers(&advice.recommendations);
-    if (config().mode == RunMode::Train)
+    if (config().mode == RunMode::Train) {
         addTrainingLevers(&advice.recommendations, &advice.notes);
-    else
+        addDataParallelLevers(&advice.recommendations, &advice.notes);
+    } else
         advice.notes << QStringLiteral("gradient checkpointing and the optimizer's state matter in training only");
     addDataLevers(&advice.recommendations);
 

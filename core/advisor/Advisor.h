@@ -38,6 +38,7 @@ private:
     void addPruningLevers(QVector<Recommendation>* list) const;
     void addTrainingLevers(QVector<Recommendation>* list, QStringList* notes) const;
     void addDataLevers(QVector<Recommendation>* list) const;
+    void addDataParallelLevers(QVector<Recommendation>* list, QStringList* notes) const;
 
     const StoredRun& m_run;
     RunAnalysis m_analysis;

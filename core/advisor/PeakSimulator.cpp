@@ -1,5 +1,6 @@
 #include "PeakSimulator.h"
 
+#include "DataParallel.h"
 #include "core/InputSpec.h"
 
 #include <algorithm>
@@ -196,6 +197,17 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
     if (plan.switchToSgd && m_config.mode == RunMode::Train && m_config.optimizer == OptimizerKind::Adam) {
         f.optimizerState = 0.5;
         f.optimizerStep = 0;
+    }
+    if (plan.shardOptimizerRanks > 1 && m_config.mode == RunMode::Train) {
+        // The job's peak is the rank that keeps the most: the largest share of the state, and of the step's
+        // temporaries (Adam's are the size of the parameter it is updating, so the largest parameter it owns).
+        double state = 0, step = 0;
+        for (const OptimizerShard& shard : zeroShards(parameterSizes(m_trace), plan.shardOptimizerRanks)) {
+            state = std::max(state, shard.stateShare);
+            step = std::max(step, shard.stepShare);
+        }
+        f.optimizerState *= state;
+        f.optimizerStep *= step;
     }
     if (plan.batchSize > 0 && m_batchSize > 0)
         f.batch = double(plan.batchSize) / double(m_batchSize);

@@ -23,7 +23,7 @@ QString precisionStep(Precision precision)
     return {};
 }
 
-bool Plan::isEmpty() const { return applySteps().isEmpty() && !hasRunOptions(); }
+bool Plan::isEmpty() const { return applySteps().isEmpty() && !hasRunOptions() && !hasCodeChanges(); }
 
 QStringList Plan::applySteps() const
 {
@@ -56,7 +56,9 @@ QStringList Plan::runOptions(const RunConfig& config) const
 
 QString Plan::describe(const RunConfig& config) const
 {
-    const QStringList parts = applySteps() + runOptions(config);
+    QStringList parts = applySteps() + runOptions(config);
+    if (shardOptimizerRanks > 1)
+        parts << QStringLiteral("ZeroRedundancyOptimizer over %1 ranks").arg(shardOptimizerRanks);
     return parts.isEmpty() ? QStringLiteral("nothing") : parts.join(QStringLiteral(" + "));
 }
 

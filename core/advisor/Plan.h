@@ -19,6 +19,11 @@ struct Plan {
     int batchSize = 0; // 0: the batch the run was profiled with
     QStringList checkpointLayers; // modules (with their children) whose activations are recomputed in backward
     bool streamData = false; // read the data set in batches instead of holding it
+    // Levers of a data-parallel job that live in the user's training code, which Memoscope cannot apply:
+    int shardOptimizerRanks = 0; // ZeroRedundancyOptimizer shards the optimizer's state over this many ranks
+
+    // A lever of the user's own code (above), described for them to make.
+    bool hasCodeChanges() const { return shardOptimizerRanks > 1; }
 
     bool isEmpty() const;
     // The --apply steps for `optimize`, in a valid order: ["prune-structured=0.5", "int8-dynamic"].

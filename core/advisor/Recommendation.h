@@ -24,6 +24,7 @@ enum class Lever {
     Batch,
     StreamData,
     OptimizerState,
+    ShardOptimizerState, // ZeroRedundancyOptimizer across a data-parallel job's ranks
 };
 
 struct Recommendation {

@@ -106,6 +106,10 @@ Risk riskOf(const Plan& plan, const RunConfig& config, double recomputeFraction)
                 .arg(recomputeFraction * 100, 0, 'f', 0) };
     if (plan.streamData)
         parts << Part { 0, 0.02, QStringLiteral("reads each batch from disk as it is needed") };
+    if (plan.hasCodeChanges())
+        parts << Part { 0, 0,
+            QStringLiteral("exact; each step also broadcasts every parameter from the rank that updated it, and the "
+                           "training script must make the change") };
     return combine(parts, plan.batchSize > 0);
 }
 

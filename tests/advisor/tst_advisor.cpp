@@ -5,6 +5,7 @@
 
 #include "core/advisor/Advisor.h"
 #include "core/advisor/BudgetSolver.h"
+#include "core/advisor/DataParallel.h"
 
 #include <QtTest>
 
@@ -238,6 +239,19 @@ private Q_SLOTS:
         sgd.switchToSgd = true;
         // One copy of the state, no step temporaries: 1000 + 1000 + 1000 (the gradients, in backward).
         QCOMPARE(PeakSimulator(run.trace, run.summary.config).predict(sgd).peakBytes, qint64(3000));
+    }
+
+    // ZeroRedundancyOptimizer's partition: largest parameter first, each to the rank holding the fewest so far.
+    void zeroShardsPartitionAsPyTorchDoes()
+    {
+        const QVector<OptimizerShard> shards = zeroShards({ 40, 100, 10, 60, 50 }, 2);
+        QCOMPARE(shards.size(), 2);
+        // rank 0: 100, 40 (140 of 260); rank 1: 60, 50, 10 (120 of 260).
+        QCOMPARE(shards[0].stateShare, 140.0 / 260.0);
+        QCOMPARE(shards[1].stateShare, 120.0 / 260.0);
+        QCOMPARE(shards[0].stepShare, 1.0);
+        QCOMPARE(shards[1].stepShare, 0.6);
+        QCOMPARE(zeroShards({ 8 }, 4)[3].stateShare, 0.0); // more ranks than parameters: some hold none
     }
 
     void activationDominatedTrainingLeadsToCheckpointing()

@@ -112,6 +112,56 @@ private Q_SLOTS:
         }
     }
 
+    // The advisor, given one rank of a 4-rank DDP job with Adam, predicts the peak of the same job with
+    // ZeroRedundancyOptimizer; the real 4-rank ZeRO job's largest rank peak is within 10 % of it.
+    void zeroPredictedFromOneRank()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("zero.sqlite"));
+        const auto job = [&](const QString& name, bool zero) {
+            const QString trace = m_dir.filePath(name + QStringLiteral(".mtrace"));
+            QStringList arguments { distributedScript(), "spawn", "--world", "4", "--out", trace };
+            if (zero)
+                arguments << "--zero";
+            const CliResult ran = runPython(arguments);
+            if (ran.exitCode != 0)
+                qWarning("%s", qPrintable(ran.err));
+            QStringList traces { "import" };
+            for (int rank = 0; rank < 4; ++rank)
+                traces << m_dir.filePath(QStringLiteral("%1.rank%2.mtrace").arg(name).arg(rank));
+            const CliResult imported = runCli(traces + QStringList { "--db", db, "--json" });
+            return QJsonDocument::fromJson(imported.out.toUtf8()).array();
+        };
+        const QJsonArray adam = job(QStringLiteral("adam"), false);
+        QCOMPARE(adam.size(), 4);
+        const CliResult advised = runCli(
+            { "advise", QString::number(adam[0].toObject()["run_id"].toInt()), "--db", db, "--json" });
+        QVERIFY2(advised.exitCode == 0, qPrintable(advised.err));
+        QJsonObject sharded;
+        for (const QJsonValue& r : QJsonDocument::fromJson(advised.out.toUtf8()).array())
+            if (r.toObject()["technique"].toString() == QLatin1String("sharded optimizer state"))
+                sharded = r.toObject();
+        QVERIFY2(sharded["settings"].toString().contains("ZeroRedundancyOptimizer"), qPrintable(advised.out));
+        QVERIFY(sharded["settings"].toString().contains("over 4 ranks"));
+        const double predicted = sharded["predicted_peak_bytes"].toDouble();
+
+        const QJsonArray zero = job(QStringLiteral("zero"), true);
+        QCOMPARE(zero.size(), 4);
+        double measured = 0;
+        for (const QJsonValue& run : zero)
+            measured = std::max(measured, run.toObject()["peak_bytes"].toDouble());
+        const double before = adam[0].toObject()["peak_bytes"].toDouble();
+        qInfo("DDP + Adam, 4 ranks: rank 0 peak %.0f; ZeroRedundancyOptimizer predicted %.0f, measured (largest rank) "
+              "%.0f (%+.1f %%)",
+            before, predicted, measured, (predicted / measured - 1) * 100);
+        QVERIFY(measured < before);
+        QVERIFY2(std::abs(predicted / measured - 1) <= 0.10, qPrintable(QString::number(predicted / measured - 1)));
+
+        // A job that already shards gets no such advice.
+        const CliResult again = runCli(
+            { "advise", QString::number(zero[0].toObject()["run_id"].toInt()), "--db", db, "--json" });
+        QVERIFY(!again.out.contains("\"sharded optimizer state\""));
+    }
+
 private:
     QTemporaryDir m_dir;
 };

@@ -176,6 +176,11 @@ bool WorkbenchSettings::addSteps(const QStringList& steps, QString* error)
 
 bool WorkbenchSettings::addPlan(const Plan& plan, QString* error)
 {
+    if (plan.hasCodeChanges()) {
+        *error = QStringLiteral("a change to the training script (%1), which Memoscope cannot apply for you")
+                     .arg(plan.describe(RunConfig {}));
+        return false;
+    }
     if (!addSteps(plan.applySteps(), error))
         return false;
     if (!plan.checkpointLayers.isEmpty())
