@@ -141,6 +141,15 @@ void renameMethod(Module& module, const std::string& from, const std::string& to
     unit->unsafeRemoveMethod(c10::QualifiedName(*type->name(), from));
 }
 
+void setConstant(Module& module, const std::string& name, const c10::IValue& value)
+{
+    const c10::ClassTypePtr type = module.type();
+    if (!type->hasConstant(name))
+        return;
+    type->unsafeRemoveConstant(name);
+    type->addConstant(name, value);
+}
+
 void replaceTensorAttribute(Module& module, const std::string& name, const std::optional<at::Tensor>& value)
 {
     const c10::ClassTypePtr type = module.type();

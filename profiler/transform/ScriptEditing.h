@@ -37,6 +37,10 @@ void defineMethod(torch::jit::Module& module, const std::string& name, const std
 // Keeps a method under a new name (the old name is free to be redefined).
 void renameMethod(torch::jit::Module& module, const std::string& from, const std::string& to);
 
+// Changes a class constant (Conv2d.out_channels, LSTM.hidden_size) so the saved model describes itself truly.
+// Code already compiled keeps the old value where it was folded in. Does nothing if the type has no such constant.
+void setConstant(torch::jit::Module& module, const std::string& name, const c10::IValue& value);
+
 // Replaces a parameter or buffer by a plain attribute (or removes it when `value` is none), so that it can
 // hold a tensor a parameter cannot (quantized, or of another type) and no longer counts as a parameter.
 void replaceTensorAttribute(torch::jit::Module& module, const std::string& name, const std::optional<at::Tensor>& value);
