@@ -1,130 +1,25 @@
-#include "ChannelGraph.h"
+#include "ChannelFlow.h"
 
-#include <algorithm>
+#include <ATen/ATen.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <numeric>
-#include <optional>
 #include <set>
-#include <unordered_map>
 
 namespace memoscope {
 
-namespace {
-    struct Segment {
-        int space = -1; // -1: channels that cannot be pruned (the model's input, a constant)
-        int64_t size = 0;
-    };
+namespace channels {
 
-    // The channel dimension a tensor carries, made of one or more spaces (several after a concatenation).
-    struct Channels {
-        int64_t dim = 0;
-        int64_t block = 1;
-        std::vector<Segment> segments;
-        int64_t count() const
-        {
-            return std::accumulate(segments.begin(), segments.end(), int64_t(0),
-                [](int64_t sum, const Segment& s) { return sum + s.size; });
-        }
-    };
-
-    struct Space {
-        int parent;
-        int64_t size;
-        std::string obstacle;
-        std::vector<ChannelSlice> producers;
-        std::vector<ChannelSlice> slices;
-        std::vector<std::string> depthwiseConvs;
-    };
-
-    struct TensorName {
-        std::string layer;
-        std::string tensor;
-    };
-
-    const std::set<std::string> sameChannels = { "aten::relu", "aten::relu_", "aten::relu6", "aten::hardtanh",
-        "aten::hardtanh_", "aten::silu", "aten::silu_", "aten::sigmoid", "aten::sigmoid_", "aten::hardsigmoid",
-        "aten::hardsigmoid_", "aten::hardswish", "aten::hardswish_", "aten::gelu", "aten::tanh", "aten::tanh_",
-        "aten::dropout", "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout", "aten::clamp",
-        "aten::clamp_", "aten::clamp_min", "aten::clamp_min_", "aten::leaky_relu", "aten::leaky_relu_", "aten::elu",
-        "aten::elu_", "aten::mish", "aten::softplus", "aten::contiguous", "aten::clone", "aten::detach", "aten::to",
-        "aten::max_pool2d", "aten::avg_pool2d", "aten::adaptive_avg_pool2d", "aten::adaptive_max_pool2d",
-        "aten::upsample_nearest2d", "aten::upsample_bilinear2d", "aten::max_pool2d_with_indices" };
-    const std::set<std::string> elementwise = { "aten::add", "aten::add_", "aten::sub", "aten::sub_", "aten::mul",
-        "aten::mul_", "aten::div", "aten::div_", "aten::maximum", "aten::minimum" };
-    const std::set<std::string> shapeQueries = { "aten::size", "aten::dim", "aten::numel", "aten::len" };
-
-    class Analysis {
-    public:
-        explicit Analysis(const torch::jit::Module& root)
-        {
-            for (const auto& named : root.named_parameters(/*recurse=*/true))
-                remember(named.name, named.value);
-            for (const auto& named : root.named_buffers(/*recurse=*/true))
-                remember(named.name, named.value);
-        }
-
-        void run(const std::vector<TracedOp>& ops, const c10::IValue& output)
-        {
-            for (const TracedOp& op : ops)
-                visit(op);
-            forEachTensor(output, [&](const at::Tensor& tensor) {
-                if (const Channels* c = channelsOf(tensor))
-                    block(*c, "its channels reach the model's output, whose shape must stay");
-            });
-        }
-
-        std::vector<ChannelGroup> groups()
-        {
-            std::vector<ChannelGroup> groups;
-            for (int id = 0; id < int(m_spaces.size()); ++id) {
-                const Space& space = m_spaces[size_t(id)];
-                if (find(id) != id || space.producers.empty())
-                    continue;
-                groups.push_back(ChannelGroup { space.size, space.producers, space.slices, space.depthwiseConvs,
-                    space.obstacle });
-            }
-            return groups;
-        }
-
-    private:
-        void remember(const std::string& fullName, const at::Tensor& tensor)
-        {
-            const size_t dot = fullName.rfind('.');
-            m_names[tensor.unsafeGetTensorImpl()]
-                = dot == std::string::npos ? TensorName { "", fullName }
-                                           : TensorName { fullName.substr(0, dot), fullName.substr(dot + 1) };
-        }
-
-        const TensorName* nameOf(const c10::IValue& value) const
-        {
-            if (!value.isTensor())
-                return nullptr;
-            const auto it = m_names.find(value.toTensor().unsafeGetTensorImpl());
-            return it == m_names.end() ? nullptr : &it->second;
-        }
-
-        const Channels* channelsOf(const at::Tensor& tensor) const
-        {
-            const auto it = m_channels.find(tensor.unsafeGetTensorImpl());
-            return it == m_channels.end() ? nullptr : &it->second;
-        }
-        const Channels* channelsOf(const c10::IValue& value) const
-        {
-            return value.isTensor() ? channelsOf(value.toTensor()) : nullptr;
-        }
-        void setChannels(const c10::IValue& value, const Channels& channels)
+    namespace {
+        void forEachTensor(const c10::IValue& value, const std::function<void(const c10::IValue&)>& visit)
         {
             if (value.isTensor())
-                m_channels[value.toTensor().unsafeGetTensorImpl()] = channels;
-        }
-
-        static void forEachTensor(const c10::IValue& value, const std::function<void(const at::Tensor&)>& visit)
-        {
-            if (value.isTensor())
-                visit(value.toTensor());
+                visit(value);
             else if (value.isTensorList())
                 for (const at::Tensor& tensor : value.toTensorVector())
-                    visit(tensor);
+                    visit(c10::IValue(tensor));
             else if (value.isList())
                 for (const c10::IValue& element : value.toListRef())
                     forEachTensor(element, visit);
@@ -132,419 +27,446 @@ namespace {
                 for (const c10::IValue& element : value.toTupleRef().elements())
                     forEachTensor(element, visit);
         }
-
-        int find(int id)
-        {
-            while (m_spaces[size_t(id)].parent != id)
-                id = m_spaces[size_t(id)].parent = m_spaces[size_t(m_spaces[size_t(id)].parent)].parent;
-            return id;
-        }
-
-        int newSpace(int64_t size)
-        {
-            m_spaces.push_back(Space { int(m_spaces.size()), size, {}, {}, {}, {} });
-            return int(m_spaces.size()) - 1;
-        }
-
-        void block(int space, const std::string& reason)
-        {
-            Space& root = m_spaces[size_t(find(space))];
-            if (root.obstacle.empty())
-                root.obstacle = reason;
-        }
-        void block(const Channels& channels, const std::string& reason)
-        {
-            for (const Segment& segment : channels.segments)
-                if (segment.space >= 0)
-                    block(segment.space, reason);
-        }
-
-        void merge(int a, int b)
-        {
-            a = find(a);
-            b = find(b);
-            if (a == b)
-                return;
-            Space& into = m_spaces[size_t(a)];
-            Space& from = m_spaces[size_t(b)];
-            if (into.size != from.size)
-                into.obstacle = "added to channels of another count";
-            if (into.obstacle.empty())
-                into.obstacle = from.obstacle;
-            into.producers.insert(into.producers.end(), from.producers.begin(), from.producers.end());
-            into.slices.insert(into.slices.end(), from.slices.begin(), from.slices.end());
-            into.depthwiseConvs.insert(into.depthwiseConvs.end(), from.depthwiseConvs.begin(), from.depthwiseConvs.end());
-            from.parent = a;
-        }
-
-        // Two channel dimensions that meet (a residual addition): the same channels, so pruned alike.
-        bool mergeChannels(const Channels& a, const Channels& b)
-        {
-            if (a.segments.size() != b.segments.size() || a.block != b.block)
-                return false;
-            for (size_t i = 0; i < a.segments.size(); ++i) {
-                const Segment& x = a.segments[i];
-                const Segment& y = b.segments[i];
-                if (x.size != y.size)
-                    return false;
-                if (x.space >= 0 && y.space >= 0)
-                    merge(x.space, y.space);
-                else if (x.space >= 0)
-                    block(x.space, "added to channels that cannot be pruned");
-                else if (y.space >= 0)
-                    block(y.space, "added to channels that cannot be pruned");
-            }
-            return true;
-        }
-
-        // A tensor of the model that follows a channel dimension along `dim`.
-        void addSlices(const Channels& channels, const TensorName& name, int64_t dim)
-        {
-            int64_t offset = 0;
-            for (const Segment& segment : channels.segments) {
-                if (segment.space >= 0)
-                    m_spaces[size_t(find(segment.space))].slices.push_back(
-                        ChannelSlice { name.layer, name.tensor, dim, offset, channels.block });
-                offset += segment.size * channels.block;
-            }
-        }
-
-        void blockArguments(const TracedOp& op, const std::string& reason)
-        {
-            for (const c10::IValue& argument : op.arguments)
-                forEachTensor(argument, [&](const at::Tensor& tensor) {
-                    if (const Channels* c = channelsOf(tensor))
-                        block(*c, reason);
-                });
-        }
-
-        void visit(const TracedOp& op);
-        void convolution(const TracedOp& op);
-        void linear(const TracedOp& op);
-        void batchNorm(const TracedOp& op);
-        void binary(const TracedOp& op);
-        void concatenate(const TracedOp& op);
-        void flatten(const at::Tensor& input, const Channels& in, const at::Tensor& result, int64_t start, int64_t end);
-        void reshape(const TracedOp& op);
-        void moveDims(const TracedOp& op);
-
-        std::unordered_map<const c10::TensorImpl*, TensorName> m_names;
-        std::unordered_map<const c10::TensorImpl*, Channels> m_channels;
-        std::vector<Space> m_spaces;
-    };
+    }
 
     int64_t normalized(int64_t dim, int64_t rank) { return dim < 0 ? dim + rank : dim; }
 
+    Analysis::Analysis(const torch::jit::Module& root)
+    {
+        for (const auto& named : root.named_parameters(/*recurse=*/true))
+            remember(named.name, named.value);
+        for (const auto& named : root.named_buffers(/*recurse=*/true))
+            remember(named.name, named.value);
+    }
+
+    void Analysis::remember(const std::string& fullName, const at::Tensor& tensor)
+    {
+        const size_t dot = fullName.rfind('.');
+        const TensorName name = dot == std::string::npos
+            ? TensorName { "", fullName }
+            : TensorName { fullName.substr(0, dot), fullName.substr(dot + 1) };
+        m_names.emplace(tensor.unsafeGetTensorImpl(), name);
+        m_parameterSizes.emplace(name, tensor.sizes().vec());
+    }
+
+    void Analysis::run(const TracedRun& run, size_t index)
+    {
+        m_run = index;
+        for (size_t i = 0; i < run.ops.size(); ++i) {
+            m_opIndex = i;
+            visit(run.ops[i]);
+        }
+        forEachTensor(run.output, [&](const c10::IValue& tensor) {
+            if (const Channels* c = channelsOf(tensor))
+                pin(*c, "its channels reach the model's output, whose shape must stay");
+        });
+    }
+
     void Analysis::visit(const TracedOp& op)
     {
-        const std::string& name = op.name;
-        const auto& a = op.arguments;
-        if (op.results.empty() || shapeQueries.count(name))
+        if (op.results.empty())
             return;
-        if (name == "aten::conv2d" || name == "aten::_convolution" || name == "aten::convolution")
-            return convolution(op);
-        if (name == "aten::linear")
-            return linear(op);
-        if (name == "aten::batch_norm")
-            return batchNorm(op);
-        if (elementwise.count(name))
-            return binary(op);
-        if (name == "aten::cat")
-            return concatenate(op);
-        const Channels* in = a.empty() ? nullptr : channelsOf(a[0]);
-        if (!in)
-            return; // nothing prunable flows through
-        if (sameChannels.count(name)) {
-            setChannels(op.results[0], *in);
-            return;
+        const bool followed = layerOp(op) || shapeOp(op);
+        if (!followed)
+            pinArguments(op, "its channels go through " + op.name + ", which Memoscope cannot follow");
+        if (const char* debug = std::getenv("MEMOSCOPE_DEBUG_CHANNELS"); debug && std::string(debug) == "2") {
+            std::string dims;
+            for (const c10::IValue& result : op.results)
+                if (const Channels* c = channelsOf(result))
+                    dims += " " + c10::str(c->dims) + c10::str(c->nodes.sizes());
+            std::fprintf(stderr, "%zu %s [%s]%s%s\n", m_opIndex, op.name.c_str(), op.layer.c_str(), dims.c_str(),
+                followed ? "" : " (not followed)");
         }
-        if (name == "aten::flatten" && a.size() >= 3) {
-            const int64_t rank = a[0].toTensor().dim();
-            return flatten(a[0].toTensor(), *in, op.results[0].toTensor(), normalized(a[1].toInt(), rank),
-                normalized(a[2].toInt(), rank));
-        }
-        if (name == "aten::view" || name == "aten::reshape")
-            return reshape(op);
-        if (name == "aten::transpose" || name == "aten::permute" || name == "aten::unsqueeze" || name == "aten::squeeze"
-            || name == "aten::select" || name == "aten::mean" || name == "aten::sum")
-            return moveDims(op);
-        if ((name == "aten::softmax" || name == "aten::log_softmax") && a.size() >= 2
-            && normalized(a[1].toInt(), a[0].toTensor().dim()) != in->dim) {
-            setChannels(op.results[0], *in);
-            return;
-        }
-        blockArguments(op, "its channels go through " + name + ", which Memoscope cannot follow");
     }
 
-    void Analysis::convolution(const TracedOp& op)
+    // ---- nodes and ties
+
+    int64_t Analysis::newNodes(int64_t count, int producer)
     {
-        const auto& a = op.arguments;
-        const bool transposed = op.name == "aten::conv2d" ? false : a[6].toBool();
-        const int64_t groups = op.name == "aten::conv2d" ? a[6].toInt() : a[8].toInt();
-        const TensorName* weight = nameOf(a[1]);
-        const Channels* in = channelsOf(a[0]);
-        if (!weight || transposed || a[1].toTensor().dim() != 4) {
-            if (in)
-                block(*in, transposed ? "they feed a transposed convolution" : "they feed a convolution with a computed weight");
-            return;
+        const int64_t first = int64_t(m_parent.size());
+        for (int64_t i = 0; i < count; ++i) {
+            m_parent.push_back(first + i);
+            m_producer.push_back(producer);
         }
-        const at::Tensor& w = a[1].toTensor();
-        const TensorName* bias = nameOf(a[2]);
-        const int64_t inputs = w.size(1) * groups;
-        const int64_t outputs = w.size(0);
-        const bool depthwise = groups > 1 && groups == inputs && outputs == inputs;
-        if (in && (in->dim != 1 || in->block != 1)) {
-            block(*in, "they reach a convolution along another dimension");
-            in = nullptr;
-        }
-        if (depthwise) {
-            // Channel c of a depthwise convolution depends on input channel c only: its channels are its input's.
-            if (!in)
-                return;
-            addSlices(*in, *weight, 0);
-            if (bias)
-                addSlices(*in, *bias, 0);
-            for (const Segment& segment : in->segments)
-                if (segment.space >= 0)
-                    m_spaces[size_t(find(segment.space))].depthwiseConvs.push_back(weight->layer);
-            setChannels(op.results[0], *in);
-            return;
-        }
-        const int space = newSpace(outputs);
-        const ChannelSlice producer { weight->layer, weight->tensor, 0, 0, 1 };
-        m_spaces[size_t(space)].producers.push_back(producer);
-        m_spaces[size_t(space)].slices.push_back(producer);
-        if (bias)
-            m_spaces[size_t(space)].slices.push_back(ChannelSlice { bias->layer, bias->tensor, 0, 0, 1 });
-        if (groups > 1) {
-            const std::string reason = "grouped convolution (groups=" + std::to_string(groups) + ")";
-            block(space, reason);
-            if (in)
-                block(*in, reason);
-        } else if (in) {
-            addSlices(*in, *weight, 1);
-        }
-        setChannels(op.results[0], Channels { 1, 1, { Segment { space, outputs } } });
+        return first;
     }
 
-    void Analysis::linear(const TracedOp& op)
+    int64_t Analysis::nodesOf(const TensorName& parameter, int64_t dim, int64_t size)
     {
-        const auto& a = op.arguments;
-        const TensorName* weight = nameOf(a[1]);
-        const Channels* in = channelsOf(a[0]);
-        if (!weight || a[1].toTensor().dim() != 2) {
-            if (in)
-                block(*in, "they feed a linear op with a computed weight");
-            return;
-        }
-        if (in) {
-            if (in->dim == a[0].toTensor().dim() - 1 && in->count() * in->block == a[1].toTensor().size(1))
-                addSlices(*in, *weight, 1);
-            else
-                block(*in, "they reach a Linear along another dimension");
-        }
-        const int64_t outputs = a[1].toTensor().size(0);
-        const int space = newSpace(outputs);
-        const ChannelSlice producer { weight->layer, weight->tensor, 0, 0, 1 };
-        m_spaces[size_t(space)].producers.push_back(producer);
-        m_spaces[size_t(space)].slices.push_back(producer);
-        if (const TensorName* bias = nameOf(a[2]))
-            m_spaces[size_t(space)].slices.push_back(ChannelSlice { bias->layer, bias->tensor, 0, 0, 1 });
-        const at::Tensor& result = op.results[0].toTensor();
-        setChannels(op.results[0], Channels { result.dim() - 1, 1, { Segment { space, outputs } } });
+        const auto key = std::make_pair(parameter, dim);
+        const auto it = m_firstNode.find(key);
+        if (it != m_firstNode.end())
+            return it->second;
+        m_producers.push_back(key);
+        const int64_t first = newNodes(size, int(m_producers.size()) - 1);
+        m_firstNode.emplace(key, first);
+        std::vector<int64_t> rows(static_cast<size_t>(size));
+        std::iota(rows.begin(), rows.end(), first);
+        follow(parameter, dim, size, 0, 1, rows);
+        return first;
     }
 
-    void Analysis::batchNorm(const TracedOp& op)
+    int64_t Analysis::find(int64_t node)
     {
-        const Channels* in = channelsOf(op.arguments[0]);
-        if (!in)
-            return;
-        if (in->dim != 1 || in->block != 1) {
-            block(*in, "they reach a BatchNorm along another dimension");
-            return;
-        }
-        for (size_t i = 1; i <= 4; ++i)
-            if (const TensorName* statistic = nameOf(op.arguments[i]))
-                addSlices(*in, *statistic, 0);
-        setChannels(op.results[0], *in);
+        while (m_parent[size_t(node)] != node)
+            node = m_parent[size_t(node)] = m_parent[size_t(m_parent[size_t(node)])];
+        return node;
     }
 
-    void Analysis::binary(const TracedOp& op)
+    void Analysis::pin(int64_t node, const std::string& reason)
     {
-        const at::Tensor& result = op.results[0].toTensor();
-        const int64_t rank = result.dim();
-        std::optional<Channels> out;
-        std::vector<std::pair<const c10::IValue*, int64_t>> plain; // tensors without channels, with their rank
-        for (size_t i = 0; i < 2 && i < op.arguments.size(); ++i) {
-            const c10::IValue& operand = op.arguments[i];
-            if (!operand.isTensor())
-                continue;
-            const Channels* c = channelsOf(operand);
-            if (!c) {
-                plain.emplace_back(&operand, operand.toTensor().dim());
+        if (node < 0)
+            return;
+        m_pins.emplace(find(node), reason); // the first reason stays
+    }
+
+    void Analysis::pin(const Channels& channels, const std::string& reason)
+    {
+        if (channels.empty())
+            return;
+        const at::Tensor nodes = channels.nodes.flatten();
+        for (int64_t i = 0; i < nodes.numel(); ++i)
+            pin(nodes[i].item<int64_t>(), reason);
+    }
+
+    void Analysis::pinArguments(const TracedOp& op, const std::string& reason)
+    {
+        for (const c10::IValue& argument : op.arguments)
+            forEachTensor(argument, [&](const c10::IValue& tensor) {
+                if (const Channels* c = channelsOf(tensor))
+                    pin(*c, reason);
+                if (const auto origin = originOf(tensor); origin && !origin->made())
+                    m_wholeTensors.emplace(origin->parameter, reason);
+            });
+    }
+
+    void Analysis::tie(int64_t a, int64_t b)
+    {
+        if (a == Unset || b == Unset || (a < 0 && b < 0))
+            return;
+        if (a < 0 || b < 0) {
+            pin(a < 0 ? b : a, "tied to positions of a tensor that is not pruned");
+            return;
+        }
+        a = find(a);
+        b = find(b);
+        if (a == b)
+            return;
+        m_parent[size_t(b)] = a;
+        const auto pinned = m_pins.find(b);
+        if (pinned != m_pins.end()) {
+            m_pins.emplace(a, pinned->second);
+            m_pins.erase(pinned);
+        }
+    }
+
+    int64_t Analysis::tieAll(const at::Tensor& nodes)
+    {
+        const at::Tensor flat = nodes.flatten().contiguous();
+        const int64_t* data = flat.data_ptr<int64_t>();
+        int64_t first = FixedPosition;
+        bool fixed = false;
+        for (int64_t i = 0; i < flat.numel(); ++i) {
+            if (data[i] < 0) {
+                fixed = fixed || data[i] == FixedPosition;
                 continue;
             }
-            Channels aligned = *c;
-            aligned.dim += rank - operand.toTensor().dim(); // broadcasting aligns from the right
-            if (!out) {
-                out = aligned;
-            } else if (out->dim != aligned.dim || !mergeChannels(*out, aligned)) {
-                block(*out, "combined with channels laid out differently");
-                block(aligned, "combined with channels laid out differently");
-                return;
-            }
+            if (first < 0)
+                first = data[i];
+            else
+                tie(first, data[i]);
         }
-        if (!out)
+        if (fixed)
+            pin(first, "tied to positions of a tensor that is not pruned");
+        return first;
+    }
+
+    void Analysis::tieAcross(Channels& channels, int64_t keep)
+    {
+        const int64_t at = channels.position(keep);
+        at::Tensor moved = channels.nodes.movedim(at, 0);
+        std::vector<int64_t> line;
+        for (int64_t i = 0; i < moved.size(0); ++i)
+            line.push_back(tieAll(moved[i]));
+        channels.nodes = channels.nodes.clone();
+        at::Tensor target = channels.nodes.movedim(at, 0);
+        for (int64_t i = 0; i < target.size(0); ++i)
+            target[i].fill_(line[size_t(i)]);
+    }
+
+    Channels Analysis::reduce(const Channels& channels, const std::vector<int64_t>& dims)
+    {
+        std::vector<int64_t> keep;
+        std::vector<int64_t> order;
+        std::vector<int64_t> keepSizes;
+        for (size_t i = 0; i < channels.dims.size(); ++i)
+            if (std::find(dims.begin(), dims.end(), channels.dims[i]) == dims.end()) {
+                keep.push_back(channels.dims[i]);
+                order.push_back(int64_t(i));
+                keepSizes.push_back(channels.nodes.size(int64_t(i)));
+            }
+        if (keep.empty())
+            return Channels {}; // reduced over all its channels: what remains carries none
+        for (size_t i = 0; i < channels.dims.size(); ++i)
+            if (std::find(order.begin(), order.end(), int64_t(i)) == order.end())
+                order.push_back(int64_t(i));
+        at::Tensor rows = channels.nodes.permute(order).reshape({ -1,
+            channels.nodes.numel()
+                / std::accumulate(keepSizes.begin(), keepSizes.end(), int64_t(1), std::multiplies<>()) });
+        at::Tensor reduced = at::empty({ rows.size(0) }, at::kLong);
+        for (int64_t i = 0; i < rows.size(0); ++i)
+            reduced[i] = tieAll(rows[i]);
+        return Channels { keep, reduced.reshape(keepSizes) };
+    }
+
+    // ---- tensors
+
+    const TensorName* Analysis::nameOf(const c10::IValue& value) const
+    {
+        if (!value.isTensor())
+            return nullptr;
+        const auto it = m_names.find(value.toTensor().unsafeGetTensorImpl());
+        return it == m_names.end() ? nullptr : &it->second;
+    }
+
+    const Channels* Analysis::channelsOf(const c10::IValue& value) const
+    {
+        if (!value.isTensor())
+            return nullptr;
+        const auto it = m_channels.find(value.toTensor().unsafeGetTensorImpl());
+        return it == m_channels.end() ? nullptr : &it->second;
+    }
+
+    void Analysis::setChannels(const c10::IValue& value, Channels channels)
+    {
+        if (!value.isTensor() || channels.empty())
             return;
-        // A plain operand as long as the channels (a per-channel scale of the model) must be cut with them.
-        for (const auto& [operand, operandRank] : plain) {
-            const at::Tensor& tensor = operand->toTensor();
-            const int64_t dim = out->dim - (rank - operandRank);
-            if (dim < 0 || tensor.size(dim) == 1)
+        const at::Tensor& tensor = value.toTensor();
+        bool fits = int64_t(channels.dims.size()) == channels.nodes.dim() && channels.dims.back() < tensor.dim();
+        for (size_t i = 0; fits && i < channels.dims.size(); ++i)
+            fits = tensor.size(channels.dims[i]) == channels.nodes.size(int64_t(i));
+        if (!fits) { // a map that does not fit its tensor: an op followed wrongly, so none of it may be cut
+            if (std::getenv("MEMOSCOPE_DEBUG_CHANNELS"))
+                std::fprintf(stderr, "channel map %s does not fit %s after op %zu\n",
+                    c10::str(channels.nodes.sizes()).c_str(), c10::str(tensor.sizes()).c_str(), m_opIndex);
+            pin(channels, "Memoscope lost track of them");
+            return;
+        }
+        m_channels[tensor.unsafeGetTensorImpl()] = std::move(channels);
+    }
+
+    std::optional<Origin> Analysis::originOf(const c10::IValue& value) const
+    {
+        if (!value.isTensor())
+            return std::nullopt;
+        const auto it = m_origins.find(value.toTensor().unsafeGetTensorImpl());
+        if (it != m_origins.end())
+            return it->second;
+        const TensorName* name = nameOf(value);
+        if (!name)
+            return std::nullopt;
+        const int64_t rank = value.toTensor().dim();
+        Origin origin;
+        origin.parameter = *name;
+        for (int64_t d = 0; d < rank; ++d) {
+            origin.source.push_back(d);
+            origin.offset.push_back(0);
+            origin.step.push_back(1);
+        }
+        return origin;
+    }
+
+    void Analysis::setOrigin(const c10::IValue& value, Origin origin)
+    {
+        if (value.isTensor() && !nameOf(value))
+            m_origins[value.toTensor().unsafeGetTensorImpl()] = std::move(origin);
+    }
+
+    bool Analysis::adopt(const c10::IValue& value, int64_t dim, const std::vector<int64_t>& nodes)
+    {
+        const auto origin = originOf(value);
+        if (!origin || origin->source[size_t(dim)] < 0 || value.toTensor().size(dim) != int64_t(nodes.size()))
+            return false;
+        const int64_t source = origin->source[size_t(dim)];
+        if (origin->made()) {
+            if (origin->offset[size_t(dim)] != 0 || origin->step[size_t(dim)] != 1)
+                return false;
+            Positions positions;
+            for (int64_t node : nodes)
+                positions.push_back({ node });
+            m_sizes.emplace_back(origin->run, origin->op, origin->argument, int(source), positions, false);
+            return true;
+        }
+        const auto size = m_parameterSizes.find(origin->parameter);
+        if (size == m_parameterSizes.end())
+            return false;
+        follow(origin->parameter, source, size->second[size_t(source)], origin->offset[size_t(dim)],
+            origin->step[size_t(dim)], nodes);
+        return true;
+    }
+
+    void Analysis::follow(const TensorName& tensor, int64_t dim, int64_t size, int64_t offset, int64_t step,
+        const std::vector<int64_t>& nodes)
+    {
+        auto& entries = m_slices[{ tensor, dim }];
+        if (entries.empty())
+            entries.assign(size_t(size), Unset);
+        for (size_t i = 0; i < nodes.size(); ++i) {
+            int64_t& entry = entries[size_t(offset + int64_t(i) * step)];
+            if (entry == Unset)
+                entry = nodes[i];
+            else
+                tie(entry, nodes[i]);
+        }
+    }
+
+    void Analysis::countSizes(size_t argument, int element, const Positions& positions, bool dependsOnInput)
+    {
+        m_sizes.emplace_back(m_run, m_opIndex, argument, element, positions, dependsOnInput);
+    }
+
+    void Analysis::countParts(int64_t dim, const std::vector<Positions>& parts)
+    {
+        m_parts.emplace_back(m_run, m_opIndex, dim, parts);
+    }
+
+    Positions Analysis::positionsAlong(const Channels& channels, int64_t dim) const
+    {
+        const at::Tensor moved = channels.nodes.movedim(channels.position(dim), 0)
+                                     .reshape({ channels.nodes.size(channels.position(dim)), -1 })
+                                     .contiguous();
+        Positions positions(size_t(moved.size(0)));
+        for (int64_t i = 0; i < moved.size(0); ++i) {
+            const int64_t* row = moved[i].data_ptr<int64_t>();
+            std::set<int64_t> distinct(row, row + moved.size(1));
+            positions[size_t(i)].assign(distinct.begin(), distinct.end());
+        }
+        return positions;
+    }
+
+    std::vector<int64_t> Analysis::representatives(const Channels& channels, int64_t dim)
+    {
+        std::vector<int64_t> nodes;
+        for (const std::vector<int64_t>& position : positionsAlong(channels, dim)) {
+            std::set<int64_t> roots;
+            for (int64_t node : position)
+                roots.insert(node < 0 ? node : find(node));
+            if (roots.size() == 1) {
+                nodes.push_back(position.front());
                 continue;
-            if (const TensorName* name = nameOf(*operand))
-                addSlices(*out, *name, dim);
+            }
+            for (int64_t node : position)
+                pin(node, "a tensor that follows them is cut along a dimension where they are mixed");
+            nodes.push_back(FixedPosition);
+        }
+        return nodes;
+    }
+
+    // ---- the result
+
+    ChannelAnalysis Analysis::result()
+    {
+        // A tensor an op used whole (one Memoscope cannot follow) keeps every position.
+        for (const auto& [key, entries] : m_slices) {
+            const auto whole = m_wholeTensors.find(key.first);
+            if (whole != m_wholeTensors.end())
+                for (int64_t node : entries)
+                    pin(node, whole->second);
+        }
+        ChannelAnalysis out;
+        std::map<int64_t, int> unitOf; // root node -> unit
+        std::vector<int> nodeUnit(m_parent.size());
+        for (size_t node = 0; node < m_parent.size(); ++node) {
+            const int64_t root = find(int64_t(node));
+            const auto [it, added] = unitOf.emplace(root, int(unitOf.size()));
+            nodeUnit[node] = it->second;
+            if (added) {
+                const auto pinned = m_pins.find(root);
+                out.pinned.push_back(pinned == m_pins.end() ? std::string() : pinned->second);
+            }
+        }
+        out.unitCount = int(unitOf.size());
+        const auto units = [&](const std::vector<int64_t>& nodes) {
+            std::vector<int> mapped;
+            for (int64_t node : nodes)
+                mapped.push_back(node >= 0 ? nodeUnit[size_t(node)] : int(FixedPosition));
+            return mapped;
+        };
+        // A position holding several units stays while any of them does: counted as always kept.
+        const auto positionUnits = [&](const Positions& positions) {
+            std::vector<int> mapped;
+            for (const std::vector<int64_t>& position : positions) {
+                std::set<int> distinct;
+                for (int64_t node : position)
+                    distinct.insert(node >= 0 ? nodeUnit[size_t(node)] : int(FixedPosition));
+                mapped.push_back(distinct.size() == 1 ? *distinct.begin() : int(FixedPosition));
+            }
+            return mapped;
+        };
+        for (const auto& [key, entries] : m_slices)
+            out.slices.push_back(ChannelSlice { key.first.layer, key.first.tensor, key.second, units(entries) });
+        for (const auto& [run, op, argument, element, positions, input] : m_sizes)
+            out.sizes.push_back(SizeArgument { run, op, argument, element, positionUnits(positions), input });
+        for (const auto& [run, op, dim, parts] : m_parts) {
+            ChannelParts mapped { run, op, dim, {} };
+            for (const Positions& part : parts)
+                mapped.parts.push_back(positionUnits(part));
+            out.parts.push_back(std::move(mapped));
+        }
+        assembleGroups(out, nodeUnit);
+        return out;
+    }
+
+    // Units made by the same layer are pruned under one ratio: a group joins every unit that shares a producer.
+    void Analysis::assembleGroups(ChannelAnalysis& out, const std::vector<int>& nodeUnit)
+    {
+        std::vector<int> parent(size_t(out.unitCount));
+        std::iota(parent.begin(), parent.end(), 0);
+        const std::function<int(int)> root
+            = [&](int u) { return parent[size_t(u)] == u ? u : parent[size_t(u)] = root(parent[size_t(u)]); };
+        std::vector<int> firstUnitOfProducer(m_producers.size(), -1);
+        for (size_t node = 0; node < nodeUnit.size(); ++node) {
+            int& first = firstUnitOfProducer[size_t(m_producer[node])];
+            if (first < 0)
+                first = nodeUnit[node];
             else
-                block(*out, "combined element by element with a tensor that is not pruned");
+                parent[size_t(root(nodeUnit[node]))] = root(first);
         }
-        setChannels(op.results[0], *out);
-    }
-
-    void Analysis::concatenate(const TracedOp& op)
-    {
-        const std::vector<at::Tensor> parts = op.arguments[0].toTensorVector();
-        const at::Tensor& result = op.results[0].toTensor();
-        const int64_t dim = normalized(op.arguments[1].toInt(), result.dim());
-        bool any = false;
-        Channels joined { dim, 1, {} };
-        for (const at::Tensor& part : parts) {
-            const Channels* c = channelsOf(part);
-            any = any || c;
-            if (c && c->dim == dim && c->block == 1)
-                joined.segments.insert(joined.segments.end(), c->segments.begin(), c->segments.end());
-            else if (!c)
-                joined.segments.push_back(Segment { -1, part.size(dim) });
-            else
-                joined.dim = -1; // channels along another dimension
+        std::map<int, size_t> groupOf;
+        for (int u = 0; u < out.unitCount; ++u) {
+            const auto [it, added] = groupOf.emplace(root(u), out.groups.size());
+            if (added)
+                out.groups.emplace_back();
+            out.groups[it->second].units.push_back(u);
         }
-        if (!any)
-            return;
-        if (joined.dim == dim) {
-            setChannels(op.results[0], joined); // DenseNet: the consumer sees each producer's channels in turn
-            return;
+        for (size_t p = 0; p < m_producers.size(); ++p) {
+            const auto& [tensor, dim] = m_producers[p];
+            const auto slice = m_slices.find({ tensor, dim });
+            const int unit = firstUnitOfProducer[p];
+            if (slice == m_slices.end() || unit < 0)
+                continue;
+            ChannelGroup& group = out.groups[groupOf.at(root(unit))];
+            ChannelSlice producer { tensor.layer, tensor.tensor, dim, {} };
+            for (int64_t node : slice->second)
+                producer.units.push_back(node >= 0 ? nodeUnit[size_t(node)] : int(FixedPosition));
+            group.producers.push_back(std::move(producer));
         }
-        // Concatenated along another dimension (a class token before the patches): the same channels.
-        std::optional<Channels> common;
-        for (const at::Tensor& part : parts) {
-            const Channels* c = channelsOf(part);
-            if (!c) {
-                for (const at::Tensor& other : parts)
-                    if (const Channels* oc = channelsOf(other))
-                        block(*oc, "concatenated with a tensor that is not pruned");
-                return;
-            }
-            if (!common)
-                common = *c;
-            else if (!mergeChannels(*common, *c)) {
-                block(*common, "concatenated with channels laid out differently");
-                block(*c, "concatenated with channels laid out differently");
-                return;
-            }
+        for (ChannelGroup& group : out.groups) {
+            bool allPinned = true;
+            for (int u : group.units)
+                allPinned = allPinned && !out.pinned[size_t(u)].empty();
+            if (allPinned)
+                group.obstacle = out.pinned[size_t(group.units.front())];
         }
-        setChannels(op.results[0], *common);
-    }
-
-    void Analysis::flatten(const at::Tensor& input, const Channels& in, const at::Tensor& result, int64_t start, int64_t end)
-    {
-        Channels out = in;
-        if (in.dim < start) {
-        } else if (in.dim > end) {
-            out.dim -= end - start;
-        } else if (in.dim == start) {
-            for (int64_t d = start + 1; d <= end; ++d)
-                out.block *= input.size(d); // each channel becomes H*W consecutive features
-        } else {
-            block(in, "flattened behind another dimension");
-            return;
-        }
-        (void)result;
-        setChannels(c10::IValue(result), out);
-    }
-
-    void Analysis::reshape(const TracedOp& op)
-    {
-        const at::Tensor& input = op.arguments[0].toTensor();
-        const at::Tensor& result = op.results[0].toTensor();
-        const Channels& in = *channelsOf(op.arguments[0]);
-        const auto from = input.sizes();
-        const auto to = result.sizes();
-        const int64_t c = in.dim;
-        const bool leadingSame = int64_t(to.size()) > c && std::equal(from.begin(), from.begin() + c, to.begin());
-        if (leadingSame && int64_t(to.size()) == c + 1) // x.view(n, -1): a flatten from the channel dimension on
-            return flatten(input, in, result, c, int64_t(from.size()) - 1);
-        if (leadingSame && to[size_t(c)] == from[size_t(c)]) {
-            setChannels(op.results[0], in); // only dimensions after the channels change
-            return;
-        }
-        block(in, "reshaped across their channel dimension");
-    }
-
-    void Analysis::moveDims(const TracedOp& op)
-    {
-        const std::string& name = op.name;
-        const auto& a = op.arguments;
-        const Channels& in = *channelsOf(a[0]);
-        const int64_t rank = a[0].toTensor().dim();
-        Channels out = in;
-        if (name == "aten::transpose") {
-            const int64_t d0 = normalized(a[1].toInt(), rank);
-            const int64_t d1 = normalized(a[2].toInt(), rank);
-            out.dim = in.dim == d0 ? d1 : in.dim == d1 ? d0 : in.dim;
-        } else if (name == "aten::permute") {
-            const auto order = a[1].toIntVector();
-            for (size_t i = 0; i < order.size(); ++i)
-                if (normalized(order[i], rank) == in.dim)
-                    out.dim = int64_t(i);
-        } else if (name == "aten::unsqueeze") {
-            if (normalized(a[1].toInt(), rank + 1) <= in.dim)
-                ++out.dim;
-        } else if (name == "aten::squeeze" || name == "aten::select") {
-            const int64_t dim = a.size() > 1 && a[1].isInt() ? normalized(a[1].toInt(), rank) : -1;
-            if (dim == in.dim || dim < 0) {
-                block(in, name + " on their channel dimension");
-                return;
-            }
-            if (dim < in.dim)
-                --out.dim;
-        } else { // mean, sum over dimensions
-            const auto dims = a[1].isIntList() ? a[1].toIntVector() : std::vector<int64_t> {};
-            const bool keep = a.size() > 2 && a[2].isBool() && a[2].toBool();
-            int64_t before = 0;
-            for (int64_t dim : dims) {
-                const int64_t d = normalized(dim, rank);
-                if (d == in.dim || dims.empty()) {
-                    block(in, "reduced over their channel dimension");
-                    return;
-                }
-                before += d < in.dim;
-            }
-            if (dims.empty()) {
-                block(in, "reduced over their channel dimension");
-                return;
-            }
-            if (!keep)
-                out.dim -= before;
-        }
-        setChannels(op.results[0], out);
     }
 }
 
-std::vector<ChannelGroup> analyzeChannels(
-    const torch::jit::Module& root, const std::vector<TracedOp>& ops, const c10::IValue& output)
+ChannelAnalysis analyzeChannels(const torch::jit::Module& root, const std::vector<TracedRun>& runs)
 {
-    Analysis analysis(root);
-    analysis.run(ops, output);
-    return analysis.groups();
+    channels::Analysis analysis(root);
+    for (size_t i = 0; i < runs.size(); ++i)
+        analysis.run(runs[i], i);
+    return analysis.result();
 }
 
 } // namespace memoscope

@@ -1,29 +1,36 @@
 #include "PruningChecks.h"
 
 #include "profiler/transform/ChannelGraph.h"
-#include "profiler/transform/OpTrace.h"
+#include "profiler/transform/Pruning.h"
 #include "profiler/transform/ScriptEditing.h"
 
 #include <torch/torch.h>
 
+#include <set>
 
 namespace memoscope::test {
 
 void killHalfOfEachGroup(torch::jit::Module& model, const std::vector<c10::IValue>& inputs)
 {
-    c10::IValue output;
-    const std::vector<TracedOp> ops = traceOps(model, inputs, &output);
-    torch::NoGradGuard noGrad;
-    for (const ChannelGroup& group : analyzeChannels(model, ops, output)) {
-        if (!group.obstacle.empty())
+    const ChannelAnalysis analysis = analyzeChannels(model, prepareForPruning(model, inputs));
+    std::set<int> dead;
+    for (const ChannelGroup& group : analysis.groups) {
+        std::vector<int> free;
+        for (int unit : group.units)
+            if (analysis.pinned[size_t(unit)].empty())
+                free.push_back(unit);
+        if (!group.obstacle.empty() || group.units.size() < 2)
             continue;
-        const int64_t dead = group.size - std::max<int64_t>(1, group.size - group.size / 2);
-        for (const ChannelSlice& slice : group.slices) {
-            at::Tensor tensor = script::findModule(model, slice.layer)->attr(slice.tensor).toTensor();
-            const double value = slice.tensor == "running_var" ? 1.0 : 0.0;
-            for (int64_t c = 0; c < dead; ++c)
-                tensor.narrow(slice.dim, slice.offset + c * slice.block, slice.block).fill_(value);
-        }
+        const size_t count = std::min(free.size(), group.units.size() / 2);
+        dead.insert(free.begin(), free.begin() + int64_t(count));
+    }
+    torch::NoGradGuard noGrad;
+    for (const ChannelSlice& slice : analysis.slices) {
+        at::Tensor tensor = script::findModule(model, slice.layer)->attr(slice.tensor).toTensor();
+        const double value = slice.tensor == "running_var" ? 1.0 : 0.0;
+        for (size_t i = 0; i < slice.units.size(); ++i)
+            if (slice.units[i] >= 0 && dead.count(slice.units[i]))
+                tensor.select(slice.dim, int64_t(i)).fill_(value);
     }
 }
 

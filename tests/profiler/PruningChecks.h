@@ -8,8 +8,9 @@
 
 namespace memoscope::test {
 
-// Zeroes the first half of every prunable channel group (every tensor stretch that follows them; running
-// variances stay 1), so those channels carry exact zeros through the whole model.
+// Makes `model` ready for pruning (prepareForPruning) and zeroes half the units of every prunable group
+// (every tensor stretch that follows them; running variances stay 1), so those channels carry exact zeros
+// through the whole model.
 void killHalfOfEachGroup(torch::jit::Module& model, const std::vector<c10::IValue>& inputs);
 
 } // namespace memoscope::test
