@@ -4,6 +4,7 @@
 #include "profiler/ModuleHierarchy.h"
 
 #include <ATen/record_function.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/csrc/jit/runtime/interpreter.h>
 #include <torch/torch.h>
 
@@ -131,6 +132,8 @@ std::vector<TracedOp> traceOps(torch::jit::Module& module, const std::vector<c10
     };
     try {
         torch::NoGradGuard noGrad;
+        // Op by op, as the code is written: an optimized graph fuses or specializes ops the trace must see.
+        torch::jit::GraphOptimizerEnabledGuard asWritten(false);
         c10::IValue result = module.forward(inputs);
         if (output)
             *output = result;
