@@ -36,15 +36,23 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("input");
-        QTest::newRow("resnet18: residual additions") << fixture("resnet18") << "2x3x64x64";
-        QTest::newRow("mobilenet_v2: depthwise convolutions") << fixture("mobilenet_v2") << "2x3x64x64";
-        QTest::newRow("demo: flatten before a Linear") << sourcePath("resources/demo/digits_cnn.pt") << "4x64:0..16";
-        QTest::newRow("transformer: the feed-forward layers") << fixture("transformer") << "2x16:int64:0..999";
+        QTest::addColumn<QString>("excluded");
+        QTest::newRow("resnet18: residual additions") << fixture("resnet18") << "2x3x64x64" << "";
+        QTest::newRow("mobilenet_v2: depthwise convolutions") << fixture("mobilenet_v2") << "2x3x64x64" << "";
+        QTest::newRow("demo: flatten before a Linear") << sourcePath("resources/demo/digits_cnn.pt") << "4x64:0..16"
+                                                        << "";
+        // LayerNorm divides by the stream's width, so removing even dead stream channels changes its output: the
+        // stream (made by the embedding) stays, and the heads and feed-forward layers must be cut exactly.
+        QTest::newRow("transformer: heads and feed-forward layers")
+            << fixture("transformer") << "2x16:int64:0..999" << "embed";
+        QTest::newRow("lstm_lm: hidden units across gates and layers") << fixture("lstm_lm") << "2x8:int64:0..7999"
+                                                                       << "";
     }
     void removingDeadChannelsChangesNothing()
     {
         QFETCH(QString, model);
         QFETCH(QString, input);
+        QFETCH(QString, excluded);
         torch::jit::Module module = torch::jit::load(model.toStdString());
         // The transformer's fused fast path would hide its layers from the trace: off, as pruning does.
         script::disableFusedFastPaths(script::methodGraphs(module));
@@ -54,7 +62,10 @@ private Q_SLOTS:
         const at::Tensor before = runModel(module, inputs);
         const qint64 bytesBefore = TorchModel::wrap(module, model).parameterBytesWithoutBuffers();
 
-        const TransformReport report = pruneStructured(module, inputs, PruningSettings { 0.5, false, false }, {});
+        TransformOptions options;
+        if (!excluded.isEmpty())
+            options.excluded.insert(excluded.toStdString());
+        const TransformReport report = pruneStructured(module, inputs, PruningSettings { 0.5, false, false }, options);
         torch::jit::Module pruned = script::roundTrip(module);
         const at::Tensor after = runModel(pruned, inputs);
         const qint64 bytesAfter = TorchModel::wrap(pruned, model).parameterBytesWithoutBuffers();
@@ -102,6 +113,56 @@ private Q_SLOTS:
         QVERIFY2(python.maxDifference >= 0 && python.maxDifference <= 1e-5, qPrintable(QString::number(python.maxDifference)));
         QCOMPARE(python.parameterBytes, record.paramBytesAfter);
         QCOMPARE(python.bufferBytes, record.bufferBytesAfter);
+    }
+
+    // nn.TransformerEncoder loses whole heads (each keeps its 64 features) and stream channels; the LSTM loses
+    // hidden units, each with its row in all four gates of both layers. Python reloads both and agrees.
+    void attentionAndRecurrentLayersLoseWholeUnits_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("input");
+        QTest::newRow("transformer") << "transformer" << "2x16:int64:0..999";
+        QTest::newRow("lstm_lm") << "lstm_lm" << "2x8:int64:0..7999";
+    }
+    void attentionAndRecurrentLayersLoseWholeUnits()
+    {
+        QFETCH(QString, model);
+        QFETCH(QString, input);
+        OptimizeConfig config;
+        config.modelPath = fixture(model);
+        config.outPath = m_dir.filePath(model + QStringLiteral("-units.pt"));
+        config.apply = { QStringLiteral("prune-structured=0.5") };
+        config.inputs = { input };
+        config.fidelityBatches = 1;
+        const OptimizeOutcome outcome = optimizeModel(config, nullptr);
+        QVERIFY2(outcome.exitCode == ExitOk, qPrintable(outcome.message));
+        const double ratio = double(outcome.record.paramBytesAfter) / outcome.record.paramBytesBefore;
+        torch::jit::Module pruned = torch::jit::load(config.outPath.toStdString());
+        if (model == QLatin1String("transformer")) {
+            const torch::jit::Module attention
+                = *script::findModule(pruned, "encoder.layers.0.self_attn");
+            const int64_t heads = attention.attr("num_heads").toInt();
+            const int64_t rows = attention.attr("in_proj_weight").toTensor().size(0);
+            qInfo("transformer: parameters %.3fx; layer 0 keeps %lld of 4 heads, %lld in-projection rows", ratio,
+                qint64(heads), qint64(rows));
+            QVERIFY(heads >= 1 && heads < 4);
+            QCOMPARE(rows, 3 * 64 * heads); // whole heads of 64 queries, keys and values
+            QCOMPARE(attention.attr("head_dim").toInt(), int64_t(64));
+            QVERIFY(ratio < 0.5); // heads and the residual stream, not only the feed-forward width
+        } else {
+            const torch::jit::Module lstm = pruned.attr("lstm").toModule();
+            const int64_t hidden = lstm.attr("weight_hh_l1").toTensor().size(1);
+            qInfo("lstm_lm: parameters %.3fx; %lld of 256 hidden units", ratio, qint64(hidden));
+            QVERIFY(hidden < 256);
+            for (const char* name : { "weight_ih_l0", "weight_hh_l0", "weight_ih_l1", "weight_hh_l1" })
+                QCOMPARE(lstm.attr(name).toTensor().size(0), 4 * hidden);
+            QCOMPARE(lstm.attr("weight_ih_l1").toTensor().size(1), hidden);
+            QVERIFY(ratio < 0.9);
+        }
+        const std::vector<c10::IValue> inputs = InputFactory(config.inputs, QString()).makeInputs();
+        const PythonRun python = runInPython(config.outPath, inputs, m_dir.path());
+        QVERIFY2(python.maxDifference >= 0 && python.maxDifference <= 1e-5 * std::max(1.0, python.largestOutput),
+            qPrintable(QString::number(python.maxDifference)));
     }
 
     void unstructuredKeepsDenseBytesAndSparseExportIsSmaller()
