@@ -415,7 +415,8 @@ private Q_SLOTS:
         const double pruned = runs[1]->run.optimization->accuracyByStep.value(1).accuracy;
         qInfo("digits held-out accuracy: original %.3f, pruned %.3f, pruned + int8 + distilled %.3f", original, pruned, distilled);
         QVERIFY(original > 0.95);
-        QVERIFY(distilled > pruned + 0.05);
+        QVERIFY(pruned < original - 0.02); // pruning costs accuracy...
+        QVERIFY(distilled > pruned && distilled >= original - 0.02); // ...distillation wins it back within 2 points
         QVERIFY(runs[1]->run.model.paramBytes < runs[0]->run.model.paramBytes / 4);
         // The optimized run says what each step cost and what was cut, and why the rest was not.
         m_window->runPage()->showRun(runs[1]);
