@@ -194,6 +194,14 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
             f.whileRunning[parent] = std::max(f.whileRunning[parent], f.whileRunning[id]);
     }
     f.meanParameter = before > 0 ? after / before : 1;
+    addOptimizerLevers(plan, f);
+    addDataLevers(plan, f);
+    return f;
+}
+
+// The optimizer's levers: SGD's single copy of the parameters, or Adam's state sharded over a job's ranks.
+void PeakSimulator::addOptimizerLevers(const Plan& plan, Factors& f) const
+{
     if (plan.switchToSgd && m_config.mode == RunMode::Train && m_config.optimizer == OptimizerKind::Adam) {
         f.optimizerState = 0.5;
         f.optimizerStep = 0;
@@ -209,6 +217,11 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
         f.optimizerState *= state;
         f.optimizerStep *= step;
     }
+}
+
+// The data levers: another batch size, or the data set streamed instead of held.
+void PeakSimulator::addDataLevers(const Plan& plan, Factors& f) const
+{
     if (plan.batchSize > 0 && m_batchSize > 0)
         f.batch = double(plan.batchSize) / double(m_batchSize);
     if (plan.streamData && m_batchInputBytes > 0 && m_largestInputLive > m_batchInputBytes)
@@ -221,7 +234,6 @@ PeakSimulator::Factors PeakSimulator::factorsOf(const Plan& plan) const
     if (plan.streamData && m_config.dataReading == DataReading::InMemory && oneBatch > 0
         && m_largestDataLive > oneBatch)
         f.data = double(oneBatch) / double(m_largestDataLive);
-    return f;
 }
 
 double PeakSimulator::factorOf(const Event& event, const Factors& f) const

@@ -68,6 +68,8 @@ private:
         double meanParameter = 1; // for the optimizer step's temporaries, which no layer owns
     };
     Factors factorsOf(const Plan& plan) const;
+    void addOptimizerLevers(const Plan& plan, Factors& f) const;
+    void addDataLevers(const Plan& plan, Factors& f) const;
     double factorOf(const Event& event, const Factors& factors) const;
 
     // Segments are modules with everything inside them, keyed by an id per segment; -1: in none.
