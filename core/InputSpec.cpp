@@ -1,8 +1,6 @@
 #include "InputSpec.h"
 
-#include <QFileInfo>
-#include <QRegularExpression>
-#include <limits>
+#include <QLocale>
 
 namespace memoscope {
 
@@ -12,49 +10,24 @@ namespace {
     const QStringList floatTypes
         = { QStringLiteral("float32"), QStringLiteral("float64"), QStringLiteral("float16"), QStringLiteral("bfloat16") };
 
-    bool parseShape(const QString& text, QVector<qint64>* shape, QString* error)
-    {
-        static const QRegularExpression form(QStringLiteral("^\\d+(x\\d+)*$"));
-        if (!form.match(text).hasMatch()) {
-            *error = QStringLiteral("'%1' is not a shape: write the sizes joined by 'x', e.g. 8x3x224x224").arg(text);
-            return false;
-        }
-        qint64 elements = 1;
-        for (const QString& part : text.split(QLatin1Char('x'))) {
-            bool ok = false;
-            const qint64 size = part.toLongLong(&ok);
-            if (!ok || size <= 0) {
-                *error = QStringLiteral("shape '%1' has a size of %2: every size must be at least 1").arg(text, part);
-                return false;
-            }
-            if (elements > std::numeric_limits<qint64>::max() / size || elements * size > (qint64(1) << 40)) {
-                *error = QStringLiteral("shape '%1' is too large (more than 2^40 elements)").arg(text);
-                return false;
-            }
-            elements *= size;
-            shape->append(size);
-        }
-        return true;
-    }
+    QString number(double value) { return QString::number(value, 'g', QLocale::FloatingPointShortest); }
 
-    bool parseRange(const QString& text, double* low, double* high, QString* error)
+    // Text of a str spec, quoted when it holds what would end it inside a container or be trimmed.
+    QString quotedText(const QString& text)
     {
-        const QStringList ends = text.split(QStringLiteral(".."));
-        bool okLow = false;
-        bool okHigh = false;
-        if (ends.size() == 2) {
-            *low = ends[0].toDouble(&okLow);
-            *high = ends[1].toDouble(&okHigh);
+        static const QString special = QStringLiteral(",[](){}\"\\");
+        bool plain = !text.isEmpty() && !text.front().isSpace() && !text.back().isSpace();
+        for (QChar c : text)
+            plain = plain && !special.contains(c);
+        if (plain)
+            return text;
+        QString quoted = QStringLiteral("\"");
+        for (QChar c : text) {
+            if (c == QLatin1Char('"') || c == QLatin1Char('\\'))
+                quoted += QLatin1Char('\\');
+            quoted += c;
         }
-        if (!okLow || !okHigh) {
-            *error = QStringLiteral("'%1' is not a range: write LOW..HIGH, e.g. 0..7999").arg(text);
-            return false;
-        }
-        if (*low > *high) {
-            *error = QStringLiteral("range '%1' is empty: LOW must not exceed HIGH").arg(text);
-            return false;
-        }
-        return true;
+        return quoted + QLatin1Char('"');
     }
 }
 
@@ -73,7 +46,32 @@ int InputSpec::elementBytes(const QString& dtype)
     return 1;
 }
 
-qint64 InputSpec::byteCount() const { return source == Source::File ? 0 : elementCount() * elementBytes(dtype); }
+QString InputSpec::kindName() const
+{
+    switch (kind) {
+    case Kind::Tensor:
+        return QStringLiteral("a tensor spec");
+    case Kind::File:
+        return QStringLiteral("a tensor file");
+    case Kind::Int:
+        return QStringLiteral("an int");
+    case Kind::Float:
+        return QStringLiteral("a float");
+    case Kind::Bool:
+        return QStringLiteral("a bool");
+    case Kind::Str:
+        return QStringLiteral("a str");
+    case Kind::None:
+        return QStringLiteral("none");
+    case Kind::List:
+        return QStringLiteral("a list");
+    case Kind::Tuple:
+        return QStringLiteral("a tuple");
+    case Kind::Dict:
+        return QStringLiteral("a dict");
+    }
+    return QString();
+}
 
 qint64 InputSpec::elementCount() const
 {
@@ -83,70 +81,69 @@ qint64 InputSpec::elementCount() const
     return count;
 }
 
-std::optional<InputSpec> InputSpec::parse(const QString& rawText, QString* error)
+qint64 InputSpec::byteCount() const
 {
-    const QString text = rawText.trimmed();
-    InputSpec spec;
-    const QStringList parts = text.split(QLatin1Char(':'));
-    QString shapeError;
-    if (!parseShape(parts[0], &spec.shape, &shapeError)) {
-        if (QFileInfo(text).isFile()) {
-            spec.source = Source::File;
-            spec.filePath = QFileInfo(text).absoluteFilePath();
-            spec.shape.clear();
-            return spec;
-        }
-        if (text.endsWith(QLatin1String(".pt")) || text.endsWith(QLatin1String(".pth")))
-            *error = QStringLiteral("input file %1 does not exist").arg(text);
-        else
-            *error = QStringLiteral("input '%1' is neither a spec SHAPE[:DTYPE][:LOW..HIGH] nor an existing file: %2")
-                         .arg(text, shapeError);
-        return std::nullopt;
-    }
-    if (parts.size() > 3) {
-        *error = QStringLiteral("input '%1' has too many ':' parts: write SHAPE[:DTYPE][:LOW..HIGH]").arg(text);
-        return std::nullopt;
-    }
-    for (int i = 1; i < parts.size(); ++i) {
-        const QString& part = parts[i];
-        if (part.contains(QStringLiteral(".."))) {
-            if (i != parts.size() - 1) {
-                *error = QStringLiteral("in input '%1' the range must come last").arg(text);
-                return std::nullopt;
-            }
-            if (!parseRange(part, &spec.low, &spec.high, error))
-                return std::nullopt;
-            spec.hasRange = true;
-        } else if (i == 1 && dtypeNames().contains(part)) {
-            spec.dtype = part;
-        } else {
-            *error = QStringLiteral("input '%1': unknown type '%2' (known: %3)")
-                         .arg(text, part, dtypeNames().join(QStringLiteral(", ")));
-            return std::nullopt;
-        }
-    }
-    if (isIntegerType(spec.dtype) && spec.hasRange && (spec.low != qint64(spec.low) || spec.high != qint64(spec.high))) {
-        *error = QStringLiteral("input '%1': an integer type needs whole-number bounds").arg(text);
-        return std::nullopt;
-    }
-    if (!isIntegerType(spec.dtype) && spec.hasRange && spec.low == spec.high) {
-        *error = QStringLiteral("input '%1': a float range needs LOW < HIGH").arg(text);
-        return std::nullopt;
-    }
-    return spec;
+    qint64 bytes = 0;
+    for (const InputSpec* tensor : tensors())
+        bytes += tensor->elementCount() * elementBytes(tensor->dtype);
+    return bytes;
+}
+
+QVector<const InputSpec*> InputSpec::tensors() const
+{
+    QVector<const InputSpec*> found;
+    if (kind == Kind::Tensor)
+        found << this;
+    for (const InputSpec& element : elements)
+        found << element.tensors();
+    return found;
 }
 
 QString InputSpec::toString() const
 {
-    if (source == Source::File)
+    auto joined = [this](bool withKeys) {
+        QStringList parts;
+        for (int i = 0; i < elements.size(); ++i)
+            parts << (withKeys ? keys.value(i) + QLatin1Char(':') : QString()) + elements[i].toString();
+        return parts.join(QLatin1Char(','));
+    };
+    switch (kind) {
+    case Kind::Tensor: {
+        QStringList sizes;
+        for (qint64 size : shape)
+            sizes << QString::number(size);
+        QString text = sizes.join(QLatin1Char('x')) + QLatin1Char(':') + dtype;
+        if (hasRange)
+            text += QStringLiteral(":%1..%2").arg(number(low), number(high));
+        return text;
+    }
+    case Kind::File:
         return filePath;
-    QStringList sizes;
-    for (qint64 size : shape)
-        sizes << QString::number(size);
-    QString text = sizes.join(QLatin1Char('x')) + QLatin1Char(':') + dtype;
-    if (hasRange)
-        text += QStringLiteral(":%1..%2").arg(low).arg(high);
-    return text;
+    case Kind::Int:
+        return QStringLiteral("int:%1").arg(intValue);
+    case Kind::Float:
+        return QStringLiteral("float:%1").arg(number(floatValue));
+    case Kind::Bool:
+        return boolValue ? QStringLiteral("bool:true") : QStringLiteral("bool:false");
+    case Kind::Str:
+        return QStringLiteral("str:") + quotedText(text);
+    case Kind::None:
+        return QStringLiteral("none");
+    case Kind::List:
+        return QLatin1Char('[') + joined(false) + QLatin1Char(']');
+    case Kind::Tuple:
+        return QLatin1Char('(') + joined(false) + (elements.size() == 1 ? QStringLiteral(",)") : QStringLiteral(")"));
+    case Kind::Dict:
+        return QLatin1Char('{') + joined(true) + QLatin1Char('}');
+    }
+    return QString();
+}
+
+QString inputSpecSyntax()
+{
+    return QStringLiteral("SHAPE[:DTYPE][:LOW..HIGH] (8x3x224x224, 4x128:int64:0..7999), int:N, float:X, "
+                          "bool:true|false, str:TEXT, none, a list [SPEC,...], a tuple (SPEC,...), a dict "
+                          "{name:SPEC,...}, or a file saved with torch.save");
 }
 
 } // namespace memoscope

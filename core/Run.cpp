@@ -114,6 +114,16 @@ QJsonObject RunMetrics::toJson() const
             values.append(loss);
         json[key("losses")] = values;
     }
+    if (constantCount > 0) {
+        json[key("constant_bytes")] = double(constantBytes);
+        json[key("constant_count")] = double(constantCount);
+    }
+    if (!operatorLibraries.isEmpty())
+        json[key("operator_libraries")] = QJsonArray::fromStringList(operatorLibraries);
+    if (!suppliedOperators.isEmpty())
+        json[key("supplied_operators")] = QJsonArray::fromStringList(suppliedOperators);
+    if (!attributionNote.isEmpty())
+        json[key("attribution_note")] = attributionNote;
     return json;
 }
 
@@ -159,6 +169,13 @@ RunMetrics RunMetrics::fromJson(const QJsonObject& json)
     m.data = json.value(key("data")).toString();
     for (const QJsonValue& value : json.value(key("losses")).toArray())
         m.losses.append(value.toDouble());
+    m.constantBytes = qint64(json.value(key("constant_bytes")).toDouble());
+    m.constantCount = qint64(json.value(key("constant_count")).toDouble());
+    for (const QJsonValue& value : json.value(key("operator_libraries")).toArray())
+        m.operatorLibraries << value.toString();
+    for (const QJsonValue& value : json.value(key("supplied_operators")).toArray())
+        m.suppliedOperators << value.toString();
+    m.attributionNote = json.value(key("attribution_note")).toString();
     return m;
 }
 

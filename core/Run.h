@@ -72,6 +72,13 @@ struct RunMetrics {
     QString data; // the data set read, as Dataset::description() says it
     QVector<double> losses; // training: the loss of each measured iteration
 
+    // The model as it loaded.
+    qint64 constantBytes = 0; // of the model's parameters, the weights held as constants or packed objects
+    qint64 constantCount = 0;
+    QStringList operatorLibraries; // loaded before the model: torchvision's, and --ops-library
+    QStringList suppliedOperators; // called by the model and supplied by Memoscope (newer than this LibTorch)
+    QString attributionNote; // why ops could not be credited to the layers they came from, when they could not
+
     QJsonObject toJson() const;
     static RunMetrics fromJson(const QJsonObject& json);
 };

@@ -94,6 +94,8 @@ QJsonObject RunConfig::toJson() const
         json[QStringLiteral("rank")] = rank;
         json[QStringLiteral("world_size")] = worldSize;
     }
+    if (!opsLibraries.isEmpty())
+        json[QStringLiteral("ops_libraries")] = QJsonArray::fromStringList(opsLibraries);
     return json;
 }
 
@@ -130,6 +132,8 @@ RunConfig RunConfig::fromJson(const QJsonObject& json)
     config.group = json.value(QStringLiteral("group")).toString();
     config.rank = json.value(QStringLiteral("rank")).toInt(-1);
     config.worldSize = json.value(QStringLiteral("world_size")).toInt(0);
+    for (const QJsonValue& value : json.value(QStringLiteral("ops_libraries")).toArray())
+        config.opsLibraries << value.toString();
     return config;
 }
 

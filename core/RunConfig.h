@@ -37,6 +37,7 @@ struct RunConfig {
     QString data; // a data set spec (see profiler/data) whose batches replace random inputs; empty: none
     DataReading dataReading = DataReading::InMemory;
     int batch = 0; // samples per batch from `data`; 0: the batch dimension of the first --input, else 32
+    QStringList opsLibraries; // shared libraries of custom operators to load before the model (--ops-library)
 
     // A run recorded inside the user's own Python process (memoscope_record) rather than profiled here.
     QString source; // empty: profiled by Memoscope's LibTorch engine; recordedSource(): imported from a trace

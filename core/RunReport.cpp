@@ -164,7 +164,12 @@ QString runToText(const StoredRun& run, int topLayers, bool allLayers)
         return text;
     }
     out << "Parameters       " << formatBytes(run.model.paramBytes) << " (" << run.model.paramCount
-        << " values, buffers included)\n";
+        << " values, buffers included"
+        << (m.constantCount > 0 ? QStringLiteral("; %1 in %2 values held as constants")
+                                      .arg(formatBytes(m.constantBytes))
+                                      .arg(m.constantCount)
+                                : QString())
+        << ")\n";
     out << "Peak             " << formatBytes(m.peakBytes) << " at " << QString::number(m.peakTimeNs / 1e6, 'f', 1)
         << " ms, " << phaseName(m.peakPhase)
         << (m.peakLayer.isEmpty() ? QString() : QStringLiteral(", in ") + m.peakLayer)
@@ -191,6 +196,13 @@ QString runToText(const StoredRun& run, int topLayers, bool allLayers)
         out << "Precision        " << precision.join(QStringLiteral(", ")) << "\n";
     if (!m.data.isEmpty())
         out << "Data             " << m.data << "\n";
+    if (!m.suppliedOperators.isEmpty())
+        out << "Supplied ops     " << m.suppliedOperators.join(QStringLiteral(", "))
+            << " (newer than this LibTorch; Memoscope's own implementation)\n";
+    if (!m.operatorLibraries.isEmpty())
+        out << "Op libraries     " << m.operatorLibraries.join(QStringLiteral(", ")) << "\n";
+    if (!m.attributionNote.isEmpty())
+        out << "Layers           " << m.attributionNote << "\n";
     out << "Process peak RSS " << formatBytes(m.rssPeakBytes)
         << " (whole worker process, LibTorch included; not the allocator peak)\n";
 

@@ -1,6 +1,7 @@
 #include "InputFactory.h"
 
 #include "ProfileError.h"
+#include "TorchModel.h"
 
 #include <QFile>
 #include <torch/serialize.h>
@@ -85,63 +86,204 @@ namespace {
             tensor.normal_();
         return drawType == type ? tensor : tensor.to(type);
     }
-}
 
-InputFactory::Source InputFactory::parseSource(const QString& text, const QString& what)
-{
-    QString error;
-    const std::optional<InputSpec> spec = InputSpec::parse(text, &error);
-    if (!spec)
-        throw ProfileError(ExitBadInput, QStringLiteral("%1: %2").arg(what, error));
-    Source source { *spec, {} };
-    if (spec->source == InputSpec::Source::File)
-        source.fromFile = readTensorFile(spec->filePath);
-    return source;
+    // What a file holds is known once read: it must fit the argument it fills.
+    void checkFileFits(const QString& path, const std::vector<at::Tensor>& tensors, c10::TypePtr type,
+        const ModelArgument& argument)
+    {
+        if (type->kind() == c10::TypeKind::OptionalType)
+            type = type->expectRef<c10::OptionalType>().getElementType();
+        const size_t count = tensors.size();
+        bool fits = type->kind() == c10::TypeKind::ListType || (type->kind() == c10::TypeKind::TensorType && count == 1);
+        if (type->kind() == c10::TypeKind::TupleType) {
+            const auto& elements = type->expectRef<c10::TupleType>().elements();
+            fits = elements.size() == count;
+            for (const c10::TypePtr& element : elements)
+                fits = fits && element->kind() == c10::TypeKind::TensorType;
+        }
+        if (!fits)
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("argument '%1' is %2; the file %3 holds %4 tensor%5")
+                    .arg(argument.name, argument.type.toString(), path)
+                    .arg(count)
+                    .arg(count == 1 ? QString() : QStringLiteral("s")));
+    }
 }
 
 InputFactory::InputFactory(const QStringList& inputSpecs, const QString& labelSpec)
 {
     if (inputSpecs.isEmpty())
         throw ProfileError(ExitBadInput,
-            QStringLiteral("no --input given: pass one --input SHAPE[:DTYPE][:LOW..HIGH] (or a tensor file) per model "
-                           "input, e.g. --input 8x3x224x224"));
-    for (const QString& text : inputSpecs)
-        m_inputs.push_back(parseSource(text, QStringLiteral("--input %1").arg(text)));
-    if (!labelSpec.isEmpty())
-        m_labels = parseSource(labelSpec, QStringLiteral("--labels %1").arg(labelSpec));
+            QStringLiteral("no --input given: pass one --input per argument of the model's forward (%1), e.g. "
+                           "--input 8x3x224x224")
+                .arg(inputSpecSyntax()));
+    auto parse = [](const QString& text, const QString& what) {
+        QString error;
+        std::optional<InputSpec> spec = InputSpec::parse(text, &error);
+        if (!spec)
+            throw ProfileError(ExitBadInput, QStringLiteral("%1: %2").arg(what, error));
+        return *spec;
+    };
+    for (const QString& text : inputSpecs) {
+        m_arguments.push_back(Argument { parse(text, QStringLiteral("--input %1").arg(text)), nullptr, -1 });
+        readFiles(m_arguments.back().spec);
+    }
+    if (labelSpec.isEmpty())
+        return;
+    m_labels = parse(labelSpec, QStringLiteral("--labels %1").arg(labelSpec));
+    if (m_labels->kind != InputSpec::Kind::Tensor && m_labels->kind != InputSpec::Kind::File)
+        throw ProfileError(ExitBadInput,
+            QStringLiteral("--labels %1 is %2; labels are a tensor spec such as 8:int64:0..9, or a tensor file")
+                .arg(labelSpec, m_labels->kindName()));
+    readFiles(*m_labels);
 }
 
-std::vector<at::Tensor> InputFactory::make(const Source& source)
+void InputFactory::readFiles(const InputSpec& spec)
 {
-    if (source.spec.source == InputSpec::Source::Random)
-        return { randomTensor(source.spec) };
-    std::vector<at::Tensor> copies;
-    for (const at::Tensor& tensor : source.fromFile)
-        copies.push_back(tensor.clone());
-    return copies;
+    if (spec.kind == InputSpec::Kind::File && !m_files.count(spec.filePath))
+        m_files[spec.filePath] = readTensorFile(spec.filePath);
+    for (const InputSpec& element : spec.elements)
+        readFiles(element);
+}
+
+void InputFactory::bindTo(const torch::jit::Module& module)
+{
+    const c10::FunctionSchema& schema = module.get_method("forward").function().getSchema();
+    const ModelSignature signature = forwardSignature(module);
+    // A file of several tensors fills that many Tensor arguments, as it always has.
+    std::vector<Argument> spread;
+    QVector<InputSpec> specs;
+    for (const Argument& argument : m_arguments) {
+        const std::vector<at::Tensor>* tensors
+            = argument.spec.kind == InputSpec::Kind::File ? &m_files.at(argument.spec.filePath) : nullptr;
+        const int index = int(spread.size());
+        const bool fillsTensors = index < signature.arguments.size()
+            && signature.arguments[index].type.kind == ArgumentType::Kind::Tensor;
+        const int count = tensors && fillsTensors ? int(tensors->size()) : 1;
+        for (int i = 0; i < count; ++i) {
+            spread.push_back(Argument { argument.spec, nullptr, count > 1 ? i : -1 });
+            specs << argument.spec;
+        }
+    }
+    QString error;
+    if (!signature.check(specs, &error))
+        throw ProfileError(ExitBadInput, error);
+    for (size_t i = 0; i < spread.size(); ++i) {
+        spread[i].type = schema.arguments()[i + 1].type(); // [0] is self
+        const InputSpec& spec = spread[i].spec;
+        if (spec.kind == InputSpec::Kind::File && spread[i].fileIndex < 0)
+            checkFileFits(spec.filePath, m_files.at(spec.filePath), spread[i].type, signature.arguments[int(i)]);
+    }
+    m_arguments = std::move(spread);
+}
+
+c10::IValue InputFactory::make(const InputSpec& spec, c10::TypePtr type, int fileIndex) const
+{
+    if (spec.kind == InputSpec::Kind::None)
+        return c10::IValue();
+    if (type && type->kind() == c10::TypeKind::OptionalType)
+        type = type->expectRef<c10::OptionalType>().getElementType();
+    switch (spec.kind) {
+    case InputSpec::Kind::Tensor:
+        return randomTensor(spec);
+    case InputSpec::Kind::File:
+        return makeFromFile(spec, type, fileIndex);
+    case InputSpec::Kind::Int:
+        if (type && type->kind() == c10::TypeKind::FloatType)
+            return c10::IValue(double(spec.intValue));
+        return c10::IValue(int64_t(spec.intValue));
+    case InputSpec::Kind::Float:
+        return c10::IValue(spec.floatValue);
+    case InputSpec::Kind::Bool:
+        return c10::IValue(spec.boolValue);
+    case InputSpec::Kind::Str:
+        return c10::IValue(spec.text.toStdString());
+    default:
+        return makeContainer(spec, type);
+    }
+}
+
+c10::IValue InputFactory::makeFromFile(const InputSpec& spec, const c10::TypePtr& type, int fileIndex) const
+{
+    const std::vector<at::Tensor>& tensors = m_files.at(spec.filePath);
+    if (fileIndex >= 0)
+        return tensors[size_t(fileIndex)].clone();
+    if (type && type->kind() == c10::TypeKind::ListType) {
+        c10::List<at::Tensor> list;
+        for (const at::Tensor& tensor : tensors)
+            list.push_back(tensor.clone());
+        return list;
+    }
+    if ((type && type->kind() == c10::TypeKind::TupleType) || (!type && tensors.size() > 1)) {
+        std::vector<c10::IValue> elements;
+        for (const at::Tensor& tensor : tensors)
+            elements.emplace_back(tensor.clone());
+        return c10::ivalue::Tuple::create(std::move(elements));
+    }
+    return tensors.front().clone();
+}
+
+c10::IValue InputFactory::makeContainer(const InputSpec& spec, const c10::TypePtr& type) const
+{
+    auto elementType = [&](int i) -> c10::TypePtr {
+        if (type && type->kind() == c10::TypeKind::TupleType)
+            return type->expectRef<c10::TupleType>().elements().at(size_t(i));
+        if (type && type->kind() == c10::TypeKind::ListType)
+            return type->expectRef<c10::ListType>().getElementType();
+        if (type && type->kind() == c10::TypeKind::DictType)
+            return type->expectRef<c10::DictType>().getValueType();
+        return nullptr;
+    };
+    std::vector<c10::IValue> values;
+    for (int i = 0; i < spec.elements.size(); ++i)
+        values.push_back(make(spec.elements[i], elementType(i), -1));
+    if (spec.kind == InputSpec::Kind::Tuple)
+        return c10::ivalue::Tuple::create(std::move(values));
+    // Without a signature, the elements' own type; an empty or mixed list holds Any.
+    c10::TypePtr valueType = elementType(0);
+    if (!valueType)
+        valueType = values.empty() ? c10::AnyType::get() : c10::unshapedType(values.front().type());
+    if (spec.kind == InputSpec::Kind::List) {
+        c10::impl::GenericList list(valueType);
+        for (c10::IValue& value : values)
+            list.push_back(std::move(value));
+        return list;
+    }
+    c10::impl::GenericDict dict(c10::StringType::get(), valueType);
+    for (int i = 0; i < spec.elements.size(); ++i)
+        dict.insert(spec.keys[i].toStdString(), std::move(values[size_t(i)]));
+    return dict;
 }
 
 std::vector<torch::jit::IValue> InputFactory::makeInputs() const
 {
     std::vector<torch::jit::IValue> inputs;
-    for (const Source& source : m_inputs)
-        for (at::Tensor& tensor : make(source))
-            inputs.emplace_back(std::move(tensor));
+    for (const Argument& argument : m_arguments) {
+        // Unbound, a file of several tensors is several inputs, one per tensor.
+        if (!argument.type && argument.spec.kind == InputSpec::Kind::File) {
+            for (const at::Tensor& tensor : m_files.at(argument.spec.filePath))
+                inputs.emplace_back(tensor.clone());
+            continue;
+        }
+        inputs.push_back(make(argument.spec, argument.type, argument.fileIndex));
+    }
     return inputs;
 }
 
 at::Tensor InputFactory::makeLabels() const
 {
-    return m_labels ? make(*m_labels).front() : at::Tensor();
+    if (!m_labels)
+        return at::Tensor();
+    if (m_labels->kind == InputSpec::Kind::File)
+        return m_files.at(m_labels->filePath).front().clone();
+    return randomTensor(*m_labels);
 }
 
 std::vector<at::Tensor> InputFactory::fileTensors() const
 {
     std::vector<at::Tensor> tensors;
-    for (const Source& source : m_inputs)
-        tensors.insert(tensors.end(), source.fromFile.begin(), source.fromFile.end());
-    if (m_labels)
-        tensors.insert(tensors.end(), m_labels->fromFile.begin(), m_labels->fromFile.end());
+    for (const auto& [path, read] : m_files)
+        tensors.insert(tensors.end(), read.begin(), read.end());
     return tensors;
 }
 
@@ -149,7 +291,7 @@ std::vector<int64_t> sampleShapeOf(const QString& spec)
 {
     QString error;
     const std::optional<InputSpec> parsed = InputSpec::parse(spec, &error);
-    if (!parsed || parsed->source != InputSpec::Source::Random || parsed->shape.isEmpty())
+    if (!parsed || !parsed->isTensor() || parsed->shape.isEmpty())
         return {};
     return std::vector<int64_t>(parsed->shape.begin() + 1, parsed->shape.end());
 }
@@ -158,14 +300,15 @@ int64_t batchSizeOf(const QString& spec)
 {
     QString error;
     const std::optional<InputSpec> parsed = InputSpec::parse(spec, &error);
-    return parsed && parsed->source == InputSpec::Source::Random && !parsed->shape.isEmpty() ? parsed->shape.first() : 0;
+    return parsed && parsed->isTensor() && !parsed->shape.isEmpty() ? parsed->shape.first() : 0;
 }
 
 QString InputFactory::describe() const
 {
     QStringList parts;
-    for (const Source& source : m_inputs)
-        parts << source.spec.toString();
+    for (const Argument& argument : m_arguments)
+        if (argument.fileIndex <= 0)
+            parts << argument.spec.toString();
     return parts.join(QStringLiteral(", "));
 }
 

@@ -3,6 +3,7 @@
 #include "AllocationRecorder.h"
 #include "ModuleHierarchy.h"
 #include "CheckpointChoice.h"
+#include "OperatorLibraries.h"
 #include "ProfileError.h"
 #include "StepRunner.h"
 #include "TorchWarnings.h"
@@ -153,6 +154,23 @@ namespace {
         recorder.addRemainingLiveBlocks(Category::Parameter, -1);
     }
 
+    // What the run should say about how the model loaded: weights held as constants, operator libraries and
+    // operators Memoscope supplied, and a file whose layers cannot be told apart.
+    void describeModel(const TorchModel& model, RunMetrics* metrics)
+    {
+        metrics->constantBytes = model.constantBytes;
+        metrics->constantCount = model.constantCount;
+        metrics->operatorLibraries = loadedOperatorLibraries();
+        metrics->suppliedOperators = model.suppliedOperators;
+        // Frozen and mobile-optimized files inline every layer into one forward, and LibTorch 1.13 saves no
+        // call stack with the inlined code (only the innermost source line, the same for every Conv2d).
+        if (model.layers.layers().size() == 1 && model.constantCount > 0)
+            metrics->attributionNote = QStringLiteral(
+                "this file keeps no module structure (frozen or optimized for mobile: every layer is inlined into "
+                "one forward, and the file records no call stacks to recover their names), so its ops are all "
+                "credited to the whole model");
+    }
+
     class Session {
     public:
         Session(const RunConfig& config, Store& store, const ProgressCallback& progress,
@@ -228,8 +246,13 @@ namespace {
         // Packed quantized weights are repacked for the current engine as a model loads: choose it first.
         const bool askedForEngine = !m_config.quantizedEngine.isEmpty() && m_config.quantizedEngine != QLatin1String("auto");
         chooseQuantizedEngine(m_config.quantizedEngine);
+        if (const QString error = loadOperatorLibraries(m_config.opsLibraries); !error.isEmpty())
+            throw ProfileError(ExitBadInput, error);
         TorchModel model = TorchModel::load(m_config.modelPath, !askedForEngine);
+        describeModel(model, &m_metrics);
         m_metrics.quantizedEngine = currentQuantizedEngine();
+        if (inputs)
+            inputs->bindTo(model.module); // a spec that does not fit its argument stores nothing
         // Before the model first runs: code the interpreter has compiled would keep calling the old forwards.
         if (m_config.mode == RunMode::Train) {
             const std::vector<std::string> segments

@@ -131,14 +131,26 @@ at::Tensor StepRunner::lossOf(const torch::jit::IValue& output, const at::Tensor
 {
     std::vector<at::Tensor> tensors;
     collectTensors(output, &tensors);
-    if (tensors.empty() || !tensors.front().is_floating_point())
+    std::vector<at::Tensor> floating;
+    for (const at::Tensor& tensor : tensors)
+        if (tensor.is_floating_point() && tensor.numel() > 0)
+            floating.push_back(tensor);
+    if (floating.empty())
         throw ProfileError(ExitBadInput,
             QStringLiteral("the model's output has no floating-point tensor to compute a training loss from"));
     // In float32 whatever precision forward ran in, as under autocast: a bfloat16 loss loses the small
-    // differences its gradient is made of.
-    const at::Tensor logits = tensors.front().to(at::kFloat);
-    if (!labels.defined())
-        return logits.mean();
+    // differences its gradient is made of. Without labels, the mean over every floating-point element of the
+    // output, whatever its structure (a tuple, a list, a dict of heads), so each head gets a gradient.
+    if (!labels.defined()) {
+        at::Tensor sum = floating.front().to(at::kFloat).sum();
+        int64_t count = floating.front().numel();
+        for (size_t i = 1; i < floating.size(); ++i) {
+            sum = sum + floating[i].to(at::kFloat).sum();
+            count += floating[i].numel();
+        }
+        return sum / double(count);
+    }
+    const at::Tensor logits = floating.front().to(at::kFloat);
     // Logits [N, C] with labels [N], or [N, T, C] with [N, T] (a language model): flatten all but the classes.
     if (logits.dim() != labels.dim() + 1 || logits.sizes().slice(0, labels.dim()) != labels.sizes())
         throw ProfileError(ExitBadInput,

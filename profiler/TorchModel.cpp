@@ -1,8 +1,13 @@
 #include "TorchModel.h"
 
+#include "LoadFailure.h"
+#include "ModelCode.h"
+#include "OperatorLibraries.h"
 #include "ProfileError.h"
 #include "archive/ArchiveError.h"
 #include "archive/ModelFileCheck.h"
+#include "archive/ModelArchive.h"
+#include "SuppliedOperators.h"
 #include "core/FileHash.h"
 #include "transform/QuantizedEngine.h"
 #include "transform/ScriptEditing.h"
@@ -150,6 +155,64 @@ void checkModelFile(const QString& path)
     }
 }
 
+
+namespace {
+    QString defaultText(const c10::IValue& value)
+    {
+        if (value.isNone())
+            return QStringLiteral("None");
+        if (value.isBool())
+            return value.toBool() ? QStringLiteral("True") : QStringLiteral("False");
+        if (value.isString())
+            return QStringLiteral("'%1'").arg(QString::fromStdString(value.toStringRef()));
+        return QString::fromStdString(c10::str(value));
+    }
+}
+
+namespace {
+    // Weights held as constants count as parameters of the layer whose method holds them: the root for a
+    // frozen file, whose code is one inlined forward.
+    void addCodeConstants(TorchModel& model, std::unordered_set<void*>& seenStorages)
+    {
+        std::unordered_map<const c10::ClassType*, qint32> layerOfType;
+        for (const auto& [path, instance] : script::namedModules(model.module))
+            layerOfType.emplace(instance.type().get(), model.layers.find(path));
+        for (const CodeConstant& constant : codeConstants(model.module)) {
+            if (!seenStorages.insert(storageAddress(constant.tensor)).second)
+                continue;
+            const auto owner = layerOfType.find(constant.owner);
+            const qint32 layerId = owner == layerOfType.end() || owner->second < 0 ? 0 : owner->second;
+            model.stateTensors.push_back(OwnedTensor { constant.tensor, layerId });
+            Layer& layer = model.layers.layers()[layerId];
+            layer.paramBytes += storageBytes(constant.tensor);
+            layer.paramCount += constant.tensor.numel();
+            model.constantBytes += storageBytes(constant.tensor);
+            model.constantCount += constant.tensor.numel();
+        }
+    }
+}
+
+ModelSignature forwardSignature(const torch::jit::Module& module)
+{
+    const c10::FunctionSchema& schema = module.get_method("forward").function().getSchema();
+    ModelSignature signature;
+    for (size_t i = 1; i < schema.arguments().size(); ++i) { // [0] is self
+        const c10::Argument& argument = schema.arguments()[i];
+        ModelArgument entry;
+        entry.name = QString::fromStdString(argument.name());
+        entry.type = ArgumentType::parse(QString::fromStdString(argument.type()->annotation_str()));
+        entry.hasDefault = argument.default_value().has_value();
+        if (entry.hasDefault)
+            entry.defaultValue = defaultText(*argument.default_value());
+        signature.arguments << entry;
+    }
+    QStringList returns;
+    for (const c10::Argument& result : schema.returns())
+        returns << ArgumentType::parse(QString::fromStdString(result.type()->annotation_str())).toString();
+    signature.returns = returns.size() == 1 ? returns.first() : QStringLiteral("Tuple[%1]").arg(returns.join(QStringLiteral(", ")));
+    return signature;
+}
+
 TorchModel TorchModel::load(const QString& path, bool followModelEngine)
 {
     const QFileInfo file(path);
@@ -171,11 +234,13 @@ TorchModel TorchModel::load(const QString& path, bool followModelEngine)
         = QJsonDocument::fromJson(QByteArray::fromStdString(script::memoscopeExtraFile(path.toStdString()))).object();
     if (followModelEngine && applied.contains(QStringLiteral("quantized_engine")))
         useQuantizedEngine(applied.value(QStringLiteral("quantized_engine")).toString());
+    loadTorchvisionOperators();
+    supplyMissingOperators();
     torch::jit::Module module;
     try {
         module = torch::jit::load(file.absoluteFilePath().toStdString());
     } catch (const std::exception& error) {
-        throw ProfileError(ExitBadInput, notTorchScriptMessage(path, shortTorchMessage(error)));
+        throw ProfileError(ExitBadInput, explainLoadFailure(path, error));
     }
     try {
         check->finish();
@@ -195,6 +260,11 @@ TorchModel TorchModel::wrap(const torch::jit::Module& module, const QString& pat
     std::unordered_set<void*> seenStorages;
     addModule(model, model.module, QString(), -1, seenStorages);
     model.info.path = path;
+    addCodeConstants(model, seenStorages);
+    const std::set<std::string> called = operatorsCalled(model.module);
+    for (const QString& supplied : memoscope::suppliedOperators())
+        if (called.count(supplied.toStdString()))
+            model.suppliedOperators << supplied;
     for (const Layer& layer : model.layers.layers()) {
         model.info.paramBytes += layer.paramBytes;
         model.info.paramCount += layer.paramCount;

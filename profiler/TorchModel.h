@@ -3,6 +3,7 @@
 // and buffer.
 
 #include "LayerTable.h"
+#include "core/ModelSignature.h"
 #include "core/Run.h"
 
 #include <torch/script.h>
@@ -28,10 +29,18 @@ struct TorchModel {
     // memory, but not parameters as PyTorch's model.parameters() and pruning tools count them.
     qint64 bufferBytes = 0;
     qint64 parameterBytesWithoutBuffers() const { return info.paramBytes - bufferBytes; }
+    // Of info.paramBytes and paramCount, the weights held as constants of the code or in packed objects
+    // (frozen, mobile-optimized and traced files): weights all the same, though not registered as parameters.
+    qint64 constantBytes = 0;
+    qint64 constantCount = 0;
+    // Operators of this model that Memoscope supplied because this LibTorch lacks them.
+    QStringList suppliedOperators;
     // Keyed as torch::optim keys its per-parameter state: the TensorImpl address as text.
     std::unordered_map<std::string, qint32> layerOfParameter;
 
-    // Throws ProfileError(ExitBadInput) with a message saying what to do. A model Memoscope optimized says
+    // Loads torchvision's operators first when they are installed, and registers the newer operators Memoscope
+    // supplies. Throws ProfileError(ExitBadInput) with a message saying what to do: which operators are missing
+    // and what provides them, or which file format version is too new. A model Memoscope optimized says
     // which quantized engine it was packed for; that engine is selected before loading.
     // `followModelEngine` false keeps the engine already chosen (the user asked for one).
     static TorchModel load(const QString& path, bool followModelEngine = true);
@@ -43,6 +52,8 @@ struct TorchModel {
 // (a storage record shorter than its tensors, a record whose CRC-32 does not match, a missing record).
 void checkModelFile(const QString& path);
 QString notTorchScriptMessage(const QString& path, const QString& reason);
+// What the module's forward takes and returns, from its TorchScript schema.
+ModelSignature forwardSignature(const torch::jit::Module& module);
 
 void* storageAddress(const at::Tensor& tensor);
 qint64 storageBytes(const at::Tensor& tensor);

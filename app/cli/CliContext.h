@@ -59,5 +59,7 @@ int runAdviseCommand(const CliContext& cli, const QStringList& arguments);
 int runCompareCommand(const CliContext& cli, const QStringList& arguments);
 int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments);
 int runImportCommand(const CliContext& cli, const QStringList& arguments);
+int runInspectCommand(const CliContext& cli, const QStringList& arguments);
+int runFromPythonCommand(const CliContext& cli, const QStringList& arguments);
 
 } // namespace memoscope

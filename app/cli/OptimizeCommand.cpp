@@ -2,6 +2,7 @@
 // writes it, and with --profile stores the original's and the result's runs side by side.
 
 #include "CliContext.h"
+#include "OpsLibraryOption.h"
 #include "ProgressLines.h"
 
 #include "core/ByteFormat.h"
@@ -70,13 +71,15 @@ int runOptimizeCommand(const CliContext& cli, const QStringList& arguments)
     parser.addOption(progress);
     parser.addOptions({ apply, exclude, out, input, calibration, calibrationBatches, data, engine, perTensor, profile,
         mode, iterations, sparse, distillData, epochs, temperature, alpha, student, distillRate, distillBatch,
-        distillOptimizer, CliContext::databaseOption(), CliContext::jsonOption() });
+        distillOptimizer, opsLibraryOption(), CliContext::databaseOption(), CliContext::jsonOption() });
     int exitCode = ExitOk;
     if (!cli.parse(parser, arguments, &exitCode))
         return exitCode;
     if (parser.positionalArguments().size() != 1)
         return cli.fail(ExitBadInput, QStringLiteral("optimize needs exactly one model file, e.g. memoscope-cli optimize "
                                                      "model.pt --apply int8-dynamic --input 8x64 --out small.pt"));
+    if (!loadOpsLibraries(cli, parser, &exitCode))
+        return exitCode;
     OptimizeConfig config;
     config.modelPath = parser.positionalArguments().first();
     config.outPath = parser.value(out);

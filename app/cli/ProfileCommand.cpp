@@ -1,6 +1,7 @@
 // memoscope-cli profile MODEL.pt --input SPEC [...]: profiles one model and stores the run.
 
 #include "CliContext.h"
+#include "OpsLibraryOption.h"
 #include "ProgressLines.h"
 
 #include "core/ByteFormat.h"
@@ -17,8 +18,10 @@ namespace memoscope {
 namespace {
     struct ProfileOptions {
         QCommandLineOption input { QStringLiteral("input"),
-            QStringLiteral("One model input: SHAPE[:DTYPE][:LOW..HIGH] (8x3x224x224, 4x128:int64:0..7999) or a file "
-                           "of tensors saved with torch.save. Repeat once per model input."),
+            QStringLiteral("One argument of the model's forward, in order: SHAPE[:DTYPE][:LOW..HIGH] (8x3x224x224, "
+                           "4x128:int64:0..7999), int:N, float:X, bool:true, str:TEXT, none, a list [SPEC,...], a "
+                           "tuple (SPEC,...), a dict {name:SPEC,...}, or a file saved with torch.save. Arguments with "
+                           "defaults may be left out; `memoscope-cli inspect MODEL.pt` suggests a line."),
             QStringLiteral("SPEC") };
         QCommandLineOption labels { QStringLiteral("labels"),
             QStringLiteral("Labels for a cross-entropy loss in training (a spec such as 8:int64:0..9, or a file). "
@@ -90,7 +93,7 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
     ProfileOptions o;
     parser.addOptions({ o.input, o.labels, o.mode, o.optimizer, o.learningRate, o.iterations, o.warmup, o.memoryLimit,
         o.noTrace, o.threads, o.name, o.engine, o.checkpoint, o.amp, o.data, o.stream, o.inMemory, o.batch, o.progress,
-        CliContext::databaseOption(), CliContext::jsonOption() });
+        opsLibraryOption(), CliContext::databaseOption(), CliContext::jsonOption() });
     int exitCode = ExitOk;
     if (!cli.parse(parser, arguments, &exitCode))
         return exitCode;
@@ -101,6 +104,10 @@ int runProfileCommand(const CliContext& cli, const QStringList& arguments)
                                                      "memoscope-cli profile model.pt --input 8x3x224x224"));
     RunConfig config;
     config.modelPath = positional.first();
+    const std::optional<QStringList> libraries = loadOpsLibraries(cli, parser, &exitCode);
+    if (!libraries)
+        return exitCode;
+    config.opsLibraries = *libraries;
     config.inputs = parser.values(o.input);
     config.labels = parser.value(o.labels);
     config.trace = !parser.isSet(o.noTrace);

@@ -3,6 +3,7 @@
 // largest batch the line predicts, checked by real runs at that size and the next one up.
 
 #include "CliContext.h"
+#include "OpsLibraryOption.h"
 
 #include "core/BatchSweep.h"
 #include "core/ByteFormat.h"
@@ -49,7 +50,7 @@ namespace {
         std::optional<InputSpec> spec = InputSpec::parse(text, error);
         if (!spec)
             return {};
-        if (spec->source != InputSpec::Source::Random || spec->shape.isEmpty()) {
+        if (!spec->isTensor() || spec->shape.isEmpty()) {
             *error = QStringLiteral("%1 has no batch dimension to sweep; give a shape such as 8x3x224x224").arg(text);
             return {};
         }
@@ -139,7 +140,7 @@ int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments)
     parser.addPositionalArgument(QStringLiteral("MODEL.pt"), QStringLiteral("A TorchScript model file."));
     SweepOptions o;
     parser.addOptions({ o.input, o.labels, o.batches, o.budget, o.mode, o.optimizer, o.iterations,
-        CliContext::databaseOption(), CliContext::jsonOption() });
+        opsLibraryOption(), CliContext::databaseOption(), CliContext::jsonOption() });
     int exitCode = ExitOk;
     if (!cli.parse(parser, arguments, &exitCode))
         return exitCode;
@@ -172,6 +173,10 @@ int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments)
                 .arg(parser.value(o.budget)));
     RunConfig base;
     base.modelPath = parser.positionalArguments().first();
+    const std::optional<QStringList> libraries = loadOpsLibraries(cli, parser, &exitCode);
+    if (!libraries)
+        return exitCode;
+    base.opsLibraries = *libraries;
     if (!parseMode(parser.value(o.mode), &base.mode))
         return cli.fail(
             ExitBadInput, QStringLiteral("--mode must be train or inference, not '%1'").arg(parser.value(o.mode)));

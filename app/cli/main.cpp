@@ -17,6 +17,9 @@ namespace {
 const char* const usage = "usage: memoscope-cli COMMAND [OPTIONS]\n"
                           "\n"
                           "Commands:\n"
+                          "  from-python SOURCE --example SPEC --out MODEL.pt [--profile]\n"
+                          "                                        a model in Python made TorchScript (and profiled)\n"
+                          "  inspect MODEL.pt                      what a model takes and needs, and an --input line\n"
                           "  profile MODEL.pt --input SPEC [...]   profile a TorchScript model and store the run\n"
                           "  runs                                  list stored runs\n"
                           "  show RUN_ID [--layers]                show one run\n"
@@ -79,6 +82,8 @@ int main(int argc, char** argv)
         { QStringLiteral("compare"), memoscope::runCompareCommand },
         { QStringLiteral("sweep-batch"), memoscope::runSweepBatchCommand },
         { QStringLiteral("import"), memoscope::runImportCommand },
+        { QStringLiteral("inspect"), memoscope::runInspectCommand },
+        { QStringLiteral("from-python"), memoscope::runFromPythonCommand },
     };
     const QString name = arguments.takeFirst();
     const auto command = commands.find(name);

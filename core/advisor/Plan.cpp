@@ -76,7 +76,7 @@ int batchSizeOf(const RunConfig& config)
         return config.batch; // batches of a data set (--data --batch N)
     QString error;
     const std::optional<InputSpec> spec = InputSpec::parse(config.inputs.value(0), &error);
-    if (!spec || spec->source != InputSpec::Source::Random || spec->shape.isEmpty())
+    if (!spec || !spec->isTensor() || spec->shape.isEmpty())
         return 0;
     return int(spec->shape.first());
 }
@@ -91,7 +91,7 @@ RunConfig configWithBatch(const RunConfig& config, int batch)
     auto rebatched = [batch](const QString& text) {
         QString error;
         std::optional<InputSpec> spec = InputSpec::parse(text, &error);
-        if (!spec || spec->source != InputSpec::Source::Random || spec->shape.isEmpty())
+        if (!spec || !spec->isTensor() || spec->shape.isEmpty())
             return text;
         spec->shape.first() = batch;
         return spec->toString();

@@ -60,6 +60,8 @@ QStringList ProfileJob::workerArguments(const RunConfig& config, const QString& 
         if (config.batch > 0)
             arguments << QStringLiteral("--batch") << QString::number(config.batch);
     }
+    for (const QString& library : config.opsLibraries)
+        arguments << QStringLiteral("--ops-library") << library;
     arguments << QStringLiteral("--progress") << QStringLiteral("--db") << databasePath;
     return arguments;
 }

@@ -21,10 +21,61 @@ namespace {
         static const QRegularExpression pattern(QStringLiteral("^\\d+"));
         return pattern;
     }
+
+    // The editor a value of this type wants: a number field for int, a list editor for List[Tensor], ...
+    QString editorFor(const ArgumentType& type)
+    {
+        using Kind = ArgumentType::Kind;
+        switch (type.kind) {
+        case Kind::Int:
+            return QStringLiteral("int");
+        case Kind::Float:
+            return QStringLiteral("float");
+        case Kind::Bool:
+            return QStringLiteral("bool");
+        case Kind::Str:
+            return QStringLiteral("str");
+        case Kind::Tensor:
+        case Kind::Any:
+            return QStringLiteral("tensor");
+        case Kind::Optional:
+            return type.elements.first().kind == Kind::Tensor ? QStringLiteral("tensor") : QStringLiteral("spec");
+        case Kind::List:
+            return type.elements.first().kind == Kind::Tensor ? QStringLiteral("list") : QStringLiteral("spec");
+        default:
+            return QStringLiteral("spec");
+        }
+    }
+
+    // A scalar's bare value as its cell shows it ("16000" for int:16000); empty when the spec is not one.
+    std::optional<QString> bareValue(const QString& spec, const QString& editor)
+    {
+        QString error;
+        const std::optional<InputSpec> parsed = InputSpec::parse(spec, &error);
+        if (!parsed)
+            return std::nullopt;
+        if (editor == QLatin1String("str") && parsed->kind == InputSpec::Kind::Str)
+            return parsed->text;
+        const QString prefix = editor + QLatin1Char(':');
+        if (spec.startsWith(prefix) && parsed->toString().startsWith(prefix))
+            return parsed->toString().mid(prefix.size());
+        return std::nullopt;
+    }
 }
 
 QString InputSpecModel::Row::text() const
 {
+    if (editor == QLatin1String("int") || editor == QLatin1String("float") || editor == QLatin1String("bool"))
+        return shape.isEmpty() ? QString() : editor + QLatin1Char(':') + shape;
+    if (editor == QLatin1String("str")) {
+        if (shape.isEmpty() && argument && argument->hasDefault)
+            return QString();
+        InputSpec text { InputSpec::Kind::Str };
+        text.text = shape;
+        return text.toString();
+    }
+    if (editor != QLatin1String("tensor"))
+        return shape;
     QString result = shape;
     if (!dtype.isEmpty())
         result += QLatin1Char(':') + dtype;
@@ -36,10 +87,22 @@ QString InputSpecModel::Row::text() const
 // Splits a spec over the three cells only where the split reads back as the same text; anything else (a
 // file, a spec with parts in the wrong place) stays whole in the Shape cell, so the parser sees the user's
 // text unchanged and reports it as the CLI would.
-InputSpecModel::Row InputSpecModel::rowFromSpec(const QString& spec)
+InputSpecModel::Row InputSpecModel::rowFromSpec(const QString& spec, const std::optional<ModelArgument>& argument)
 {
     Row row;
+    row.argument = argument;
+    row.editor = argument ? editorFor(argument->type) : QStringLiteral("tensor");
     const QString text = spec.trimmed();
+    if (row.editor != QLatin1String("tensor")) {
+        const std::optional<QString> value = row.editor == QLatin1String("list") || row.editor == QLatin1String("spec")
+            ? std::optional<QString>(text)
+            : bareValue(text, row.editor);
+        row.shape = value ? *value : text;
+        if (!value) // not a value of this type: shown whole, so that the error names what was given
+            row.editor = QStringLiteral("spec");
+        validate(&row);
+        return row;
+    }
     const QStringList parts = text.split(QLatin1Char(':'));
     const auto isRange = [](const QString& part) { return part.contains(QLatin1String("..")); };
     row.shape = text;
@@ -54,8 +117,9 @@ InputSpecModel::Row InputSpecModel::rowFromSpec(const QString& spec)
     }
     // An empty part would vanish when the row is joined again; keep such text whole instead.
     if (row.text() != text) {
-        row = Row();
         row.shape = text;
+        row.dtype.clear();
+        row.range.clear();
     }
     validate(&row);
     return row;
@@ -63,10 +127,51 @@ InputSpecModel::Row InputSpecModel::rowFromSpec(const QString& spec)
 
 void InputSpecModel::validate(Row* row)
 {
-    QString error;
-    row->error = InputSpec::parse(row->text(), &error) ? QString() : error;
     // Decided here rather than on every paint: it may look at the disk.
-    row->file = row->dtype.isEmpty() && row->range.isEmpty() && looksLikeFile(row->shape);
+    row->file = row->editor == QLatin1String("tensor") && row->dtype.isEmpty() && row->range.isEmpty()
+        && looksLikeFile(row->shape);
+    const QString text = row->text();
+    row->error.clear();
+    if (text.isEmpty() && row->argument && row->argument->hasDefault)
+        return; // left out: forward uses its default
+    QString error;
+    const std::optional<InputSpec> spec = InputSpec::parse(text, &error);
+    QString why;
+    if (!spec)
+        row->error = error;
+    else if (row->argument && !specFits(*spec, row->argument->type, &why))
+        row->error = QStringLiteral("argument '%1' %2").arg(row->argument->name, why);
+}
+
+void InputSpecModel::setSignature(const ModelSignature& signature, const QStringList& specs)
+{
+    beginResetModel();
+    m_signature = signature;
+    m_rows.clear();
+    for (int i = 0; i < signature.arguments.size(); ++i) {
+        const ModelArgument& argument = signature.arguments[i];
+        const QString fallback = argument.hasDefault ? QString()
+            : defaultSpecFor(argument.type).isEmpty() ? QStringLiteral("SHAPE")
+                                                      : defaultSpecFor(argument.type);
+        m_rows.append(rowFromSpec(i < specs.size() ? specs[i] : fallback, argument));
+    }
+    endResetModel();
+    updateValidity();
+}
+
+QString InputSpecModel::orderError() const
+{
+    for (int i = 0; i < m_rows.size(); ++i) {
+        if (!m_rows[i].text().isEmpty())
+            continue;
+        for (int later = i + 1; later < m_rows.size(); ++later)
+            if (!m_rows[later].text().isEmpty())
+                return QStringLiteral("argument '%1' needs a value, because '%2' after it has one (its default is %3)")
+                    .arg(m_rows[i].argument ? m_rows[i].argument->name : QString::number(i + 1),
+                        m_rows[later].argument ? m_rows[later].argument->name : QString::number(later + 1),
+                        m_rows[i].argument ? m_rows[i].argument->defaultValue : QString());
+    }
+    return QString();
 }
 
 InputSpecModel::InputSpecModel(QObject* parent)
@@ -77,6 +182,7 @@ InputSpecModel::InputSpecModel(QObject* parent)
 void InputSpecModel::setSpecs(const QStringList& specs)
 {
     beginResetModel();
+    m_signature.reset();
     m_rows.clear();
     for (const QString& spec : specs)
         m_rows.append(rowFromSpec(spec));
@@ -91,6 +197,8 @@ QStringList InputSpecModel::specs() const
     QStringList result;
     for (const Row& row : m_rows)
         result << row.text();
+    while (!result.isEmpty() && result.last().isEmpty())
+        result.removeLast();
     return result;
 }
 
@@ -100,14 +208,14 @@ QString InputSpecModel::errorText() const
 {
     for (int i = 0; i < m_rows.size(); ++i)
         if (!m_rows[i].error.isEmpty())
-            return QStringLiteral("Input %1: %2").arg(i + 1).arg(m_rows[i].error);
-    return {};
+            return m_rows[i].argument ? m_rows[i].error : QStringLiteral("Input %1: %2").arg(i + 1).arg(m_rows[i].error);
+    return orderError();
 }
 
 int InputSpecModel::batchSize() const
 {
     for (const Row& row : m_rows) {
-        if (row.file)
+        if (row.file || row.editor != QLatin1String("tensor"))
             continue;
         return leadingSize().match(row.shape).captured().toInt();
     }
@@ -118,7 +226,7 @@ void InputSpecModel::setBatchSize(int batchSize)
 {
     for (int i = 0; i < m_rows.size(); ++i) {
         Row& row = m_rows[i];
-        if (row.file || !leadingSize().match(row.shape).hasMatch())
+        if (row.file || row.editor != QLatin1String("tensor") || !leadingSize().match(row.shape).hasMatch())
             continue;
         row.shape.replace(leadingSize(), QString::number(batchSize));
         validate(&row);
@@ -129,7 +237,7 @@ void InputSpecModel::setBatchSize(int batchSize)
 
 void InputSpecModel::updateValidity()
 {
-    bool valid = true;
+    bool valid = orderError().isEmpty();
     for (const Row& row : m_rows)
         valid = valid && row.error.isEmpty();
     if (valid == m_valid)
@@ -156,13 +264,19 @@ QVariant InputSpecModel::data(const QModelIndex& index, int role) const
             return row.shape;
         case TypeColumn:
             // Shown as what the parser will use; edited as written.
-            return role == Qt::DisplayRole && row.dtype.isEmpty() && !row.file ? QStringLiteral("float32") : row.dtype;
+            if (row.editor != QLatin1String("tensor"))
+                return QString();
+            return role == Qt::DisplayRole && row.dtype.isEmpty() && !row.file && row.shape != QLatin1String("none")
+                ? QStringLiteral("float32")
+                : row.dtype;
         case RangeColumn:
             return row.range;
         }
         return {};
     case SpecRole:
         return row.text();
+    case EditorRole:
+        return row.editor;
     case Qt::ForegroundRole:
         return row.error.isEmpty() ? QVariant() : QVariant(QBrush(QColor(0xc0, 0x1c, 0x28)));
     case Qt::ToolTipRole:
@@ -175,12 +289,17 @@ QVariant InputSpecModel::headerData(int section, Qt::Orientation orientation, in
 {
     if (role != Qt::DisplayRole)
         return {};
-    if (orientation == Qt::Vertical)
-        return section >= 0 && section < m_rows.size() ? QVariant(QStringLiteral("Input %1").arg(section + 1))
-                                                       : QVariant();
+    if (orientation == Qt::Vertical) {
+        if (section < 0 || section >= m_rows.size())
+            return {};
+        if (const std::optional<ModelArgument>& argument = m_rows[section].argument)
+            return QStringLiteral("%1: %2%3").arg(argument->name, argument->type.toString(),
+                argument->hasDefault ? QStringLiteral(" = ") + argument->defaultValue : QString());
+        return QStringLiteral("Input %1").arg(section + 1);
+    }
     switch (section) {
     case ShapeColumn:
-        return QStringLiteral("Shape or file");
+        return m_signature ? QStringLiteral("Shape, value or file") : QStringLiteral("Shape or file");
     case TypeColumn:
         return QStringLiteral("Type");
     case RangeColumn:
@@ -195,7 +314,8 @@ Qt::ItemFlags InputSpecModel::flags(const QModelIndex& index) const
     // Views ask about the invalid index (the space below the rows) too: no warning for that.
     if (!index.isValid() || !checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return result;
-    if (index.column() == ShapeColumn || !m_rows[index.row()].file)
+    const Row& row = m_rows[index.row()];
+    if (index.column() == ShapeColumn || (!row.file && row.editor == QLatin1String("tensor")))
         result |= Qt::ItemIsEditable;
     return result;
 }
@@ -209,11 +329,14 @@ bool InputSpecModel::setData(const QModelIndex& index, const QVariant& value, in
     const QString text = value.toString().trimmed();
     switch (index.column()) {
     case ShapeColumn:
-        if (looksLikeFile(text)) {
-            row = Row(); // a file carries its own types and values
+        if (row.editor != QLatin1String("tensor")) {
+            row.shape = row.editor == QLatin1String("str") ? value.toString() : text;
+        } else if (looksLikeFile(text)) {
+            row.dtype.clear(); // a file carries its own types and values
+            row.range.clear();
             row.shape = text;
         } else if (text.contains(QLatin1Char(':')))
-            row = rowFromSpec(text); // a whole spec pasted into the Shape cell
+            row = rowFromSpec(text, row.argument); // a whole spec pasted into the Shape cell
         else
             row.shape = text;
         break;
@@ -232,7 +355,7 @@ bool InputSpecModel::setData(const QModelIndex& index, const QVariant& value, in
 
 bool InputSpecModel::insertRows(int row, int count, const QModelIndex& parent)
 {
-    if (parent.isValid() || row < 0 || row > m_rows.size() || count < 1)
+    if (parent.isValid() || row < 0 || row > m_rows.size() || count < 1 || m_signature)
         return false;
     beginInsertRows(parent, row, row + count - 1);
     for (int i = 0; i < count; ++i)
@@ -244,7 +367,7 @@ bool InputSpecModel::insertRows(int row, int count, const QModelIndex& parent)
 
 bool InputSpecModel::removeRows(int row, int count, const QModelIndex& parent)
 {
-    if (parent.isValid() || row < 0 || count < 1 || row + count > m_rows.size())
+    if (parent.isValid() || row < 0 || count < 1 || row + count > m_rows.size() || m_signature)
         return false;
     beginRemoveRows(parent, row, row + count - 1);
     m_rows.remove(row, count);

@@ -1,5 +1,6 @@
 #include "RunSettingsDialog.h"
 
+#include "ArgumentDelegate.h"
 #include "core/ByteFormat.h"
 #include "core/InputSpec.h"
 #include "ui/models/InputSpecModel.h"
@@ -55,6 +56,7 @@ RunSettingsDialog::RunSettingsDialog(const RunConfig& initial, QWidget* parent)
     m_inputTable = new QTableView(this);
     m_inputTable->setModel(m_inputs);
     m_inputTable->setItemDelegateForColumn(InputSpecModel::TypeColumn, new TypeDelegate(m_inputTable));
+    m_inputTable->setItemDelegateForColumn(InputSpecModel::ShapeColumn, new ArgumentDelegate(m_inputTable));
     m_inputTable->horizontalHeader()->setSectionResizeMode(InputSpecModel::ShapeColumn, QHeaderView::Stretch);
     m_inputTable->verticalHeader()->setVisible(true);
     m_inputTable->setMinimumHeight(120);
@@ -66,7 +68,9 @@ RunSettingsDialog::RunSettingsDialog(const RunConfig& initial, QWidget* parent)
         if (m_inputs->rowCount() > 1)
             m_inputs->removeRows(current.isValid() ? current.row() : m_inputs->rowCount() - 1, 1);
     });
-    auto* inputButtons = new QHBoxLayout;
+    m_inputButtons = new QWidget(this);
+    auto* inputButtons = new QHBoxLayout(m_inputButtons);
+    inputButtons->setContentsMargins(0, 0, 0, 0);
     inputButtons->addWidget(addInput);
     inputButtons->addWidget(removeInput);
     inputButtons->addStretch();
@@ -142,9 +146,11 @@ RunSettingsDialog::RunSettingsDialog(const RunConfig& initial, QWidget* parent)
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("Inputs, one row per model input (shape, type, value range):"), this));
+    m_inputsLabel = new QLabel(tr("Inputs, one row per model input (shape, type, value range):"), this);
+    m_inputsLabel->setWordWrap(true);
+    layout->addWidget(m_inputsLabel);
     layout->addWidget(m_inputTable);
-    layout->addLayout(inputButtons);
+    layout->addWidget(m_inputButtons);
     layout->addLayout(form);
     layout->addWidget(m_error);
     layout->addWidget(buttons);
@@ -157,6 +163,28 @@ RunSettingsDialog::RunSettingsDialog(const RunConfig& initial, QWidget* parent)
     connect(m_memoryLimit, &QLineEdit::textChanged, this, &RunSettingsDialog::updateValidity);
     updateValidity();
     resize(560, 640);
+}
+
+void RunSettingsDialog::setModelInspection(const ModelInspection& inspection)
+{
+    if (!inspection.loads)
+        return;
+    // The previous run's inputs when they still fit the signature (a rerun), else the suggestion.
+    QVector<InputSpec> previous;
+    QString error;
+    for (const QString& text : m_initial.inputs)
+        if (const std::optional<InputSpec> spec = InputSpec::parse(text, &error))
+            previous << *spec;
+    const bool reuse = !m_initial.inputs.isEmpty() && previous.size() == m_initial.inputs.size()
+        && inspection.signature.check(previous, &error);
+    m_inputs->setSignature(inspection.signature, reuse ? m_initial.inputs : inspection.suggestedInputs);
+    m_batchSize->setValue(std::max(1, m_inputs->batchSize()));
+    m_inputButtons->setVisible(false);
+    m_inputsLabel->setText(tr("Arguments of %1, one row each (empty: the default). %2")
+                               .arg(inspection.signature.toString().toHtmlEscaped(),
+                                   reuse ? tr("Filled in from the last run.") : inspection.suggestionNote.toHtmlEscaped()));
+    m_inputTable->resizeColumnsToContents();
+    m_inputTable->horizontalHeader()->setSectionResizeMode(InputSpecModel::ShapeColumn, QHeaderView::Stretch);
 }
 
 void RunSettingsDialog::updateValidity()
