@@ -7,8 +7,8 @@ namespace memoscope {
 namespace {
     const QStringList integerTypes = { QStringLiteral("int64"), QStringLiteral("int32"), QStringLiteral("int16"),
         QStringLiteral("int8"), QStringLiteral("uint8"), QStringLiteral("bool") };
-    const QStringList floatTypes
-        = { QStringLiteral("float32"), QStringLiteral("float64"), QStringLiteral("float16"), QStringLiteral("bfloat16") };
+    const QStringList floatTypes = { QStringLiteral("float32"), QStringLiteral("float64"), QStringLiteral("float16"),
+        QStringLiteral("bfloat16") };
 
     QString number(double value) { return QString::number(value, 'g', QLocale::FloatingPointShortest); }
 

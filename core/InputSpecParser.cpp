@@ -92,7 +92,8 @@ namespace {
             *high = ends[1].toDouble(&okHigh);
         }
         if (!okLow || !okHigh || !std::isfinite(*low) || !std::isfinite(*high)) {
-            *error = QStringLiteral("'%1' is not a range: write LOW..HIGH with two finite numbers, e.g. 0..7999").arg(text);
+            *error = QStringLiteral("'%1' is not a range: write LOW..HIGH with two finite numbers, e.g. 0..7999")
+                         .arg(text);
             return false;
         }
         if (*low > *high) {
@@ -186,13 +187,15 @@ namespace {
             spec->kind = InputSpec::Kind::Int;
             spec->intValue = value.toLongLong(&ok);
             if (!ok)
-                *error = QStringLiteral("'%1' is not an int: write int:N with a whole number, e.g. int:16000").arg(text);
+                *error
+                    = QStringLiteral("'%1' is not an int: write int:N with a whole number, e.g. int:16000").arg(text);
         } else if (kind == QLatin1String("float")) {
             spec->kind = InputSpec::Kind::Float;
             spec->floatValue = value.toDouble(&ok);
             ok = ok && std::isfinite(spec->floatValue);
             if (!ok)
-                *error = QStringLiteral("'%1' is not a float: write float:X with a finite number, e.g. float:0.5").arg(text);
+                *error = QStringLiteral("'%1' is not a float: write float:X with a finite number, e.g. float:0.5")
+                             .arg(text);
         } else if (kind == QLatin1String("bool")) {
             spec->kind = InputSpec::Kind::Bool;
             const QString word = value.toLower();
@@ -205,7 +208,8 @@ namespace {
             spec->kind = InputSpec::Kind::Str;
             ok = unquote(value, &spec->text);
             if (!ok)
-                *error = QStringLiteral("'%1' has no closing '\"': write str:\"TEXT\" with \\\" for a quote inside").arg(text);
+                *error = QStringLiteral("'%1' has no closing '\"': write str:\"TEXT\" with \\\" for a quote inside")
+                             .arg(text);
         }
         return ok;
     }
@@ -280,7 +284,10 @@ namespace {
         }
 
     private:
-        static bool isOpening(QChar c) { return c == QLatin1Char('[') || c == QLatin1Char('(') || c == QLatin1Char('{'); }
+        static bool isOpening(QChar c)
+        {
+            return c == QLatin1Char('[') || c == QLatin1Char('(') || c == QLatin1Char('{');
+        }
         static bool ends(QChar c)
         {
             return c == QLatin1Char(',') || c == QLatin1Char(']') || c == QLatin1Char(')') || c == QLatin1Char('}');
@@ -331,7 +338,9 @@ namespace {
             while (m_pos < m_text.size() && !ends(m_text[m_pos]) && !isOpening(m_text[m_pos]))
                 ++m_pos;
             if (m_pos < m_text.size() && isOpening(m_text[m_pos]))
-                fail(QStringLiteral("unexpected '%1' after '%2'").arg(m_text[m_pos]).arg(m_text.mid(start, m_pos - start)));
+                fail(QStringLiteral("unexpected '%1' after '%2'")
+                         .arg(m_text[m_pos])
+                         .arg(m_text.mid(start, m_pos - start)));
             return m_text.mid(start, m_pos - start).trimmed();
         }
 
@@ -342,11 +351,13 @@ namespace {
                 return std::nullopt;
             }
             const QChar open = m_text[m_pos++];
-            const QChar close = open == QLatin1Char('[') ? QLatin1Char(']') : open == QLatin1Char('(') ? QLatin1Char(')') : QLatin1Char('}');
+            const QChar close = open == QLatin1Char('[') ? QLatin1Char(']')
+                : open == QLatin1Char('(')               ? QLatin1Char(')')
+                                                         : QLatin1Char('}');
             InputSpec spec;
             spec.kind = open == QLatin1Char('[') ? InputSpec::Kind::List
                 : open == QLatin1Char('(')       ? InputSpec::Kind::Tuple
-                                                  : InputSpec::Kind::Dict;
+                                                 : InputSpec::Kind::Dict;
             skipSpaces();
             if (m_pos < m_text.size() && m_text[m_pos] == close) {
                 ++m_pos;

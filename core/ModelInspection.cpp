@@ -24,7 +24,8 @@ namespace {
         static const QString special = QStringLiteral(" []{}()*?'\"$;&|<>\\");
         for (QChar c : text)
             if (special.contains(c))
-                return QLatin1Char('\'') + QString(text).replace(QLatin1String("'"), QLatin1String("'\\''")) + QLatin1Char('\'');
+                return QLatin1Char('\'') + QString(text).replace(QLatin1String("'"), QLatin1String("'\\''"))
+                    + QLatin1Char('\'');
         return text;
     }
 
@@ -115,8 +116,8 @@ QString ModelInspection::toText() const
     QTextStream out(&text);
     out << "Model            " << path << " (" << formatBytes(fileBytes) << ")\n";
     if (formatVersion > 0)
-        out << "Format           TorchScript archive, file format version " << formatVersion << " (this LibTorch reads up to "
-            << maximumFormatVersion << "); " << writtenBy << "\n";
+        out << "Format           TorchScript archive, file format version " << formatVersion
+            << " (this LibTorch reads up to " << maximumFormatVersion << "); " << writtenBy << "\n";
     if (!loads) {
         out << "Loads            no: " << loadError << "\n";
     } else {

@@ -32,7 +32,11 @@ namespace {
     QString ordinal(int index) // 0 -> "1st"
     {
         const int n = index + 1;
-        const char* suffix = (n % 100 >= 11 && n % 100 <= 13) ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+        const char* suffix = (n % 100 >= 11 && n % 100 <= 13) ? "th"
+            : n % 10 == 1                                     ? "st"
+            : n % 10 == 2                                     ? "nd"
+            : n % 10 == 3                                     ? "rd"
+                                                              : "th";
         return QString::number(n) + QLatin1String(suffix);
     }
 
@@ -42,8 +46,9 @@ namespace {
         for (int i = 0; i < spec.elements.size(); ++i) {
             QString inner;
             if (!specFits(spec.elements[i], elementType, &inner)) {
-                const QString where = spec.kind == InputSpec::Kind::Dict ? QStringLiteral("entry '%1'").arg(spec.keys.value(i))
-                                                                         : QStringLiteral("element %1").arg(i + 1);
+                const QString where = spec.kind == InputSpec::Kind::Dict
+                    ? QStringLiteral("entry '%1'").arg(spec.keys.value(i))
+                    : QStringLiteral("element %1").arg(i + 1);
                 *why = QStringLiteral("is %1; its %2 %3").arg(type.toString(), where, inner);
                 return false;
             }
@@ -55,10 +60,12 @@ namespace {
 ArgumentType ArgumentType::parse(const QString& annotationText)
 {
     const QString annotation = annotationText.trimmed();
-    static const QList<QPair<QString, Kind>> plain = { { QStringLiteral("Tensor"), Kind::Tensor },
-        { QStringLiteral("int"), Kind::Int }, { QStringLiteral("float"), Kind::Float }, { QStringLiteral("bool"), Kind::Bool },
-        { QStringLiteral("str"), Kind::Str }, { QStringLiteral("NoneType"), Kind::None }, { QStringLiteral("None"), Kind::None },
-        { QStringLiteral("number"), Kind::Number }, { QStringLiteral("Scalar"), Kind::Number }, { QStringLiteral("Any"), Kind::Any } };
+    static const QList<QPair<QString, Kind>> plain
+        = { { QStringLiteral("Tensor"), Kind::Tensor }, { QStringLiteral("int"), Kind::Int },
+              { QStringLiteral("float"), Kind::Float }, { QStringLiteral("bool"), Kind::Bool },
+              { QStringLiteral("str"), Kind::Str }, { QStringLiteral("NoneType"), Kind::None },
+              { QStringLiteral("None"), Kind::None }, { QStringLiteral("number"), Kind::Number },
+              { QStringLiteral("Scalar"), Kind::Number }, { QStringLiteral("Any"), Kind::Any } };
     for (const auto& [word, kind] : plain)
         if (annotation == word)
             return ArgumentType { kind, {}, {} };
@@ -146,8 +153,7 @@ bool specFits(const InputSpec& spec, const ArgumentType& type, QString* why)
     case Kind::Other:
         return refuse(type.name + QStringLiteral(", which no input spec can make"));
     case Kind::Optional:
-        return spec.kind == SpecKind::None || specFits(spec, type.elements.first(), why)
-            || refuse(type.toString());
+        return spec.kind == SpecKind::None || specFits(spec, type.elements.first(), why) || refuse(type.toString());
     case Kind::Tensor:
         return spec.kind == SpecKind::Tensor || spec.kind == SpecKind::File || refuse(type.toString());
     case Kind::Int:
@@ -272,7 +278,8 @@ QJsonObject ModelSignature::toJson() const
 {
     QJsonArray list;
     for (const ModelArgument& argument : arguments) {
-        QJsonObject entry { { QStringLiteral("name"), argument.name }, { QStringLiteral("type"), argument.type.toString() } };
+        QJsonObject entry { { QStringLiteral("name"), argument.name },
+            { QStringLiteral("type"), argument.type.toString() } };
         if (argument.hasDefault)
             entry[QStringLiteral("default")] = argument.defaultValue;
         list.append(entry);

@@ -88,13 +88,14 @@ namespace {
     }
 
     // What a file holds is known once read: it must fit the argument it fills.
-    void checkFileFits(const QString& path, const std::vector<at::Tensor>& tensors, c10::TypePtr type,
-        const ModelArgument& argument)
+    void checkFileFits(
+        const QString& path, const std::vector<at::Tensor>& tensors, c10::TypePtr type, const ModelArgument& argument)
     {
         if (type->kind() == c10::TypeKind::OptionalType)
             type = type->expectRef<c10::OptionalType>().getElementType();
         const size_t count = tensors.size();
-        bool fits = type->kind() == c10::TypeKind::ListType || (type->kind() == c10::TypeKind::TensorType && count == 1);
+        bool fits
+            = type->kind() == c10::TypeKind::ListType || (type->kind() == c10::TypeKind::TensorType && count == 1);
         if (type->kind() == c10::TypeKind::TupleType) {
             const auto& elements = type->expectRef<c10::TupleType>().elements();
             fits = elements.size() == count;
@@ -157,8 +158,8 @@ void InputFactory::bindTo(const torch::jit::Module& module)
         const std::vector<at::Tensor>* tensors
             = argument.spec.kind == InputSpec::Kind::File ? &m_files.at(argument.spec.filePath) : nullptr;
         const int index = int(spread.size());
-        const bool fillsTensors = index < signature.arguments.size()
-            && signature.arguments[index].type.kind == ArgumentType::Kind::Tensor;
+        const bool fillsTensors
+            = index < signature.arguments.size() && signature.arguments[index].type.kind == ArgumentType::Kind::Tensor;
         const int count = tensors && fillsTensors ? int(tensors->size()) : 1;
         for (int i = 0; i < count; ++i) {
             spread.push_back(Argument { argument.spec, nullptr, count > 1 ? i : -1 });

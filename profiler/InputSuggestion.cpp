@@ -57,9 +57,10 @@ namespace {
 
     bool ignoredUse(c10::Symbol kind)
     {
-        static const std::unordered_set<std::string> looksOnly = { "aten::size", "aten::dim", "prim::shape", "aten::len",
-            "prim::device", "prim::dtype", "aten::__is__", "aten::__isnot__", "prim::isinstance", "aten::numel",
-            "aten::is_floating_point", "prim::is_cuda", "prim::RaiseException", "aten::format", "prim::layout" };
+        static const std::unordered_set<std::string> looksOnly
+            = { "aten::size", "aten::dim", "prim::shape", "aten::len", "prim::device", "prim::dtype", "aten::__is__",
+                  "aten::__isnot__", "prim::isinstance", "aten::numel", "aten::is_floating_point", "prim::is_cuda",
+                  "prim::RaiseException", "aten::format", "prim::layout" };
         return looksOnly.count(kind.toQualString()) > 0;
     }
 
@@ -95,12 +96,14 @@ namespace {
                 guess.shapes = { { 1, 16 } };
                 guess.suffix = QStringLiteral(":int64:0..%1").arg(table.size(0) - 1);
             }
-        } else if (kind.rfind("aten::conv", 0) == 0 || kind == "aten::_convolution" || kind == "prepacked::conv2d_clamp_run") {
+        } else if (kind.rfind("aten::conv", 0) == 0 || kind == "aten::_convolution"
+            || kind == "prepacked::conv2d_clamp_run") {
             const bool packed = kind == "prepacked::conv2d_clamp_run";
             const at::Tensor weight = weightOf(1);
             const bool transposed = kind.find("transpose") != std::string::npos;
             const size_t groupsAt = kind == "aten::_convolution" || kind == "aten::convolution" ? 8 : 6;
-            const int64_t groups = packed || node->inputs().size() <= groupsAt ? 1 : knownInt(node->input(groupsAt), module, 1);
+            const int64_t groups
+                = packed || node->inputs().size() <= groupsAt ? 1 : knownInt(node->input(groupsAt), module, 1);
             if (weight.defined() && weight.dim() >= 3) {
                 const int64_t channels = transposed ? weight.size(0) : weight.size(1) * std::max<int64_t>(groups, 1);
                 const int64_t spatial = weight.dim() - 2;
@@ -108,10 +111,12 @@ namespace {
                     : spatial == 2          ? std::vector<Shape> { { 1, channels, 224, 224 }, { 1, channels, 64, 64 } }
                                             : std::vector<Shape> { { 1, channels, 16, 112, 112 } };
             }
-        } else if (kind == "aten::linear" || kind == "prepacked::linear_clamp_run" || kind == "quantized::linear_dynamic") {
+        } else if (kind == "aten::linear" || kind == "prepacked::linear_clamp_run"
+            || kind == "quantized::linear_dynamic") {
             if (const at::Tensor weight = weightOf(1, 2); weight.defined())
                 guess.shapes = { { 1, weight.size(1) }, { 1, 16, weight.size(1) } };
-        } else if (kind == "aten::lstm" || kind == "aten::gru" || kind == "aten::rnn_tanh" || kind == "aten::rnn_relu") {
+        } else if (kind == "aten::lstm" || kind == "aten::gru" || kind == "aten::rnn_tanh"
+            || kind == "aten::rnn_relu") {
             if (const at::Tensor weight = weightOf(2, 2); weight.defined())
                 guess.shapes = { { 1, 16, weight.size(1) } };
         } else if (kind == "aten::layer_norm") {
@@ -178,7 +183,7 @@ namespace {
             inputs.bindTo(module);
             torch::jit::Module copy = module;
             copy.eval();
-            torch::NoGradGuard noGrad;
+            at::NoGradGuard noGrad;
             QElapsedTimer timer;
             timer.start();
             copy.forward(inputs.makeInputs());
@@ -245,7 +250,8 @@ InputSuggestion suggestInputs(const torch::jit::Module& module)
         if (suggestion.specs.contains(QStringLiteral("SHAPE")))
             unknown << QStringLiteral("SHAPE stands for a shape the model's weights do not tell");
         if (!guessedValues.isEmpty())
-            unknown << QStringLiteral("the values of %1 are placeholders").arg(guessedValues.join(QStringLiteral(", ")));
+            unknown
+                << QStringLiteral("the values of %1 are placeholders").arg(guessedValues.join(QStringLiteral(", ")));
         if (!lastError.isEmpty())
             unknown << QStringLiteral("forward failed on the guess: %1").arg(lastError);
         suggestion.note = QStringLiteral("not checked: %1").arg(unknown.join(QStringLiteral("; ")));

@@ -39,7 +39,8 @@ namespace {
             *torchScript = !archive.codeFiles().isEmpty();
             for (const ZipRecord& record : archive.records()) {
                 const QString name = record.name.mid(archive.folder().size() + 1);
-                *torchScript = *torchScript || name == QLatin1String("constants.pkl") || name == QLatin1String("bytecode.pkl");
+                *torchScript
+                    = *torchScript || name == QLatin1String("constants.pkl") || name == QLatin1String("bytecode.pkl");
                 if (name.startsWith(QLatin1String("code/")) && name.endsWith(QLatin1String(".py")))
                     code[name] = QString::fromUtf8(readZipRecord(data, record));
             }
@@ -93,10 +94,10 @@ QStringList missingOperatorsInArchive(const QString& path)
 QString explainLoadFailure(const QString& path, const std::exception& error)
 {
     const auto* torchError = dynamic_cast<const c10::Error*>(&error);
-    const QString full = torchError ? QString::fromStdString(torchError->what_without_backtrace())
-                                    : QString::fromUtf8(error.what());
-    static const QRegularExpression tooNew(
-        QStringLiteral("read a PyTorch file with version (\\d+), but the maximum supported version for reading is (\\d+)"));
+    const QString full
+        = torchError ? QString::fromStdString(torchError->what_without_backtrace()) : QString::fromUtf8(error.what());
+    static const QRegularExpression tooNew(QStringLiteral(
+        "read a PyTorch file with version (\\d+), but the maximum supported version for reading is (\\d+)"));
     if (const QRegularExpressionMatch version = tooNew.match(full); version.hasMatch())
         return QStringLiteral("%1 is a TorchScript file of format version %2, newer than this LibTorch (%3) reads "
                               "(up to version %4). Save it again with an older PyTorch, or re-export the model from "
@@ -121,7 +122,8 @@ QString explainLoadFailure(const QString& path, const std::exception& error)
         missing.prepend(op.captured(1));
     if (!missing.isEmpty())
         return QStringLiteral("%1 is a TorchScript model that needs operator%2 this LibTorch (%3) does not have: %4")
-            .arg(path, missing.size() == 1 ? QString() : QStringLiteral("s"), libtorchVersion(), describeMissing(missing));
+            .arg(path, missing.size() == 1 ? QString() : QStringLiteral("s"), libtorchVersion(),
+                describeMissing(missing));
     return QStringLiteral("%1 is a TorchScript model that this LibTorch (%2) could not load: %3")
         .arg(path, libtorchVersion(), shortTorchMessage(error));
 }

@@ -56,7 +56,8 @@ PythonExport exportFromPython(const PythonExportRequest& request)
         throw ProfileError(ExitBadInput, QStringLiteral("--out %1: %2").arg(request.outPath, problem));
     const QString python = pythonForExport(request.python);
     if (python.isEmpty())
-        throw ProfileError(ExitBadInput, QStringLiteral("no python3 found: install python3-torch, or name one with --python"));
+        throw ProfileError(
+            ExitBadInput, QStringLiteral("no python3 found: install python3-torch, or name one with --python"));
     QTemporaryDir work;
     if (!work.isValid())
         throw ProfileError(ExitFailure, QStringLiteral("cannot make a temporary folder"));
@@ -76,9 +77,13 @@ PythonExport exportFromPython(const PythonExportRequest& request)
     if (process.exitCode() != 0 || result.contains(QStringLiteral("error"))) {
         QString message = result.value(QStringLiteral("error")).toString();
         if (message.isEmpty())
-            message = QStringLiteral("%1 failed: %2").arg(python, QString::fromUtf8(process.readAllStandardError()).trimmed().section(QLatin1Char('\n'), -3));
+            message
+                = QStringLiteral("%1 failed: %2")
+                      .arg(python,
+                          QString::fromUtf8(process.readAllStandardError()).trimmed().section(QLatin1Char('\n'), -3));
         if (result.contains(QStringLiteral("script_error")))
-            message += QStringLiteral(". Scripting said: %1").arg(result.value(QStringLiteral("script_error")).toString());
+            message
+                += QStringLiteral(". Scripting said: %1").arg(result.value(QStringLiteral("script_error")).toString());
         if (result.contains(QStringLiteral("trace_error")))
             message += QStringLiteral(". Tracing said: %1").arg(result.value(QStringLiteral("trace_error")).toString());
         throw ProfileError(ExitBadInput, message);

@@ -34,8 +34,10 @@ namespace {
         at::Tensor scores = at::matmul(query, keys.transpose(-2, -1)) * factor;
         const bool masked = attnMask.has_value() && attnMask->defined();
         if (isCausal) {
-            TORCH_CHECK(!masked, "scaled_dot_product_attention: an explicit attn_mask must not be set when is_causal=True");
-            const at::Tensor keep = at::ones({ query.size(-2), keys.size(-2) }, query.options().dtype(at::kBool)).tril();
+            TORCH_CHECK(
+                !masked, "scaled_dot_product_attention: an explicit attn_mask must not be set when is_causal=True");
+            const at::Tensor keep
+                = at::ones({ query.size(-2), keys.size(-2) }, query.options().dtype(at::kBool)).tril();
             scores = scores.masked_fill(keep.logical_not(), minusInfinity);
         }
         if (masked)
@@ -49,20 +51,21 @@ namespace {
 
     // PyTorch 2.4's F.rms_norm: x / sqrt(mean(x^2 over the normalized dims) + eps), times weight. eps defaults
     // to the machine epsilon of the input's type; low-precision inputs are normalized in float32.
-    at::Tensor rmsNorm(const at::Tensor& input, at::IntArrayRef normalizedShape, const c10::optional<at::Tensor>& weight,
-        c10::optional<double> eps)
+    at::Tensor rmsNorm(const at::Tensor& input, at::IntArrayRef normalizedShape,
+        const c10::optional<at::Tensor>& weight, c10::optional<double> eps)
     {
         const int64_t count = int64_t(normalizedShape.size());
         TORCH_CHECK(count <= input.dim() && input.sizes().slice(size_t(input.dim() - count)).equals(normalizedShape),
-            "rms_norm: normalized_shape ", normalizedShape, " does not match the input's last dimensions ", input.sizes());
+            "rms_norm: normalized_shape ", normalizedShape, " does not match the input's last dimensions ",
+            input.sizes());
         std::vector<int64_t> dims;
         for (int64_t i = input.dim() - count; i < input.dim(); ++i)
             dims.push_back(i);
         const bool lowPrecision = input.scalar_type() == at::kHalf || input.scalar_type() == at::kBFloat16;
         const at::Tensor x = lowPrecision ? input.to(at::kFloat) : input;
-        const double epsilon = eps.has_value() ? *eps
+        const double epsilon = eps.has_value()   ? *eps
             : input.scalar_type() == at::kDouble ? std::numeric_limits<double>::epsilon()
-                                                  : double(std::numeric_limits<float>::epsilon());
+                                                 : double(std::numeric_limits<float>::epsilon());
         at::Tensor normalized = x * at::rsqrt(x.pow(2).mean(dims, /*keepdim=*/true) + epsilon);
         normalized = normalized.to(input.scalar_type());
         if (weight.has_value() && weight->defined())
@@ -95,12 +98,14 @@ namespace {
                 "float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
                 [](torch::Library& library, const char* schema) {
                     library.def(schema,
-                        torch::dispatch(c10::DispatchKey::CompositeImplicitAutograd, TORCH_FN(scaledDotProductAttention)));
+                        torch::dispatch(
+                            c10::DispatchKey::CompositeImplicitAutograd, TORCH_FN(scaledDotProductAttention)));
                 } },
             { "aten::rms_norm",
                 "rms_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, float? eps=None) -> Tensor",
                 [](torch::Library& library, const char* schema) {
-                    library.def(schema, torch::dispatch(c10::DispatchKey::CompositeImplicitAutograd, TORCH_FN(rmsNorm)));
+                    library.def(
+                        schema, torch::dispatch(c10::DispatchKey::CompositeImplicitAutograd, TORCH_FN(rmsNorm)));
                 } },
             { "aten::nonzero_static", "nonzero_static(Tensor self, *, int size, int fill_value=-1) -> Tensor",
                 [](torch::Library& library, const char* schema) {

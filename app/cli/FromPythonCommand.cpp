@@ -42,36 +42,43 @@ int runFromPythonCommand(const CliContext& cli, const QStringList& arguments)
         QStringLiteral("An example input, one per argument of forward, as --input takes it (8x3x224x224, int:16000, "
                        "[3x320x320], ...). Used to trace, and as the inputs of --profile."),
         QStringLiteral("SPEC"));
-    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("The TorchScript file to write."), QStringLiteral("FILE"));
+    const QCommandLineOption out(
+        QStringLiteral("out"), QStringLiteral("The TorchScript file to write."), QStringLiteral("FILE"));
     const QCommandLineOption python(QStringLiteral("python"),
-        QStringLiteral("The Python to run (default: $MEMOSCOPE_PYTHON, else /usr/bin/python3)."), QStringLiteral("PATH"));
-    const QCommandLineOption profile(QStringLiteral("profile"), QStringLiteral("Profile the written model and store the run."));
-    const QCommandLineOption mode(QStringLiteral("mode"), QStringLiteral("With --profile: inference (default) or train."),
-        QStringLiteral("MODE"), QStringLiteral("inference"));
+        QStringLiteral("The Python to run (default: $MEMOSCOPE_PYTHON, else /usr/bin/python3)."),
+        QStringLiteral("PATH"));
+    const QCommandLineOption profile(
+        QStringLiteral("profile"), QStringLiteral("Profile the written model and store the run."));
+    const QCommandLineOption mode(QStringLiteral("mode"),
+        QStringLiteral("With --profile: inference (default) or train."), QStringLiteral("MODE"),
+        QStringLiteral("inference"));
     const QCommandLineOption iterations(QStringLiteral("iterations"),
         QStringLiteral("With --profile: measured iterations (default 3)."), QStringLiteral("N"), QStringLiteral("3"));
-    parser.addOptions({ example, out, python, profile, mode, iterations, opsLibraryOption(), CliContext::databaseOption(),
-        CliContext::jsonOption() });
+    parser.addOptions({ example, out, python, profile, mode, iterations, opsLibraryOption(),
+        CliContext::databaseOption(), CliContext::jsonOption() });
     int exitCode = ExitOk;
     if (!cli.parse(parser, arguments, &exitCode))
         return exitCode;
     if (parser.positionalArguments().size() != 1)
         return cli.fail(ExitBadInput,
-            QStringLiteral("from-python needs one SOURCE, e.g. memoscope-cli from-python 'torchvision.models.resnet50()' "
-                           "--example 1x3x224x224 --out resnet50.pt"));
+            QStringLiteral(
+                "from-python needs one SOURCE, e.g. memoscope-cli from-python 'torchvision.models.resnet50()' "
+                "--example 1x3x224x224 --out resnet50.pt"));
     if (!parser.isSet(out))
         return cli.fail(ExitBadInput, QStringLiteral("from-python needs --out FILE, the TorchScript file to write"));
     RunConfig config;
     config.modelPath = parser.value(out);
     config.inputs = parser.values(example);
     if (!parseMode(parser.value(mode), &config.mode))
-        return cli.fail(ExitBadInput, QStringLiteral("--mode must be inference or train, not '%1'").arg(parser.value(mode)));
+        return cli.fail(
+            ExitBadInput, QStringLiteral("--mode must be inference or train, not '%1'").arg(parser.value(mode)));
     bool ok = false;
     config.iterations = parser.value(iterations).toInt(&ok);
     if (!ok || config.iterations < 1)
         return cli.fail(ExitBadInput, QStringLiteral("--iterations must be a whole number of at least 1"));
     if (parser.isSet(profile) && config.inputs.isEmpty())
-        return cli.fail(ExitBadInput, QStringLiteral("--profile needs the inputs: give one --example per argument of forward"));
+        return cli.fail(
+            ExitBadInput, QStringLiteral("--profile needs the inputs: give one --example per argument of forward"));
     const std::optional<QStringList> libraries = loadOpsLibraries(cli, parser, &exitCode);
     if (!libraries)
         return exitCode;
@@ -80,7 +87,8 @@ int runFromPythonCommand(const CliContext& cli, const QStringList& arguments)
     const QString source = parser.positionalArguments().first();
     PythonExport exported;
     try {
-        exported = exportFromPython(PythonExportRequest { source, config.inputs, config.modelPath, parser.value(python) });
+        exported
+            = exportFromPython(PythonExportRequest { source, config.inputs, config.modelPath, parser.value(python) });
     } catch (const ProfileError& error) {
         return cli.fail(error.code(), error.message());
     }

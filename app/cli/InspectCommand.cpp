@@ -20,7 +20,8 @@ int runInspectCommand(const CliContext& cli, const QStringList& arguments)
     if (!cli.parse(parser, arguments, &exitCode))
         return exitCode;
     if (parser.positionalArguments().size() != 1)
-        return cli.fail(ExitBadInput, QStringLiteral("inspect needs exactly one model file, e.g. memoscope-cli inspect model.pt"));
+        return cli.fail(
+            ExitBadInput, QStringLiteral("inspect needs exactly one model file, e.g. memoscope-cli inspect model.pt"));
     if (!loadOpsLibraries(cli, parser, &exitCode))
         return exitCode;
     const ModelInspection inspection = inspectModel(parser.positionalArguments().first());

@@ -59,10 +59,11 @@ private Q_SLOTS:
         QFETCH(QString, mode);
         const QJsonObject entry = corpusEntry(name);
         QVERIFY2(!entry.isEmpty(), qPrintable(name));
-        const CliResult result = runCli(QStringList { QStringLiteral("profile"), realWorld(name + QStringLiteral(".pt")) }
-            + inputArguments(entry.value(QStringLiteral("inputs")).toArray())
-            + QStringList { QStringLiteral("--mode"), mode, QStringLiteral("--iterations"), QStringLiteral("1"),
-                QStringLiteral("--json"), QStringLiteral("--db"), database() });
+        const CliResult result
+            = runCli(QStringList { QStringLiteral("profile"), realWorld(name + QStringLiteral(".pt")) }
+                + inputArguments(entry.value(QStringLiteral("inputs")).toArray())
+                + QStringList { QStringLiteral("--mode"), mode, QStringLiteral("--iterations"), QStringLiteral("1"),
+                    QStringLiteral("--json"), QStringLiteral("--db"), database() });
         QVERIFY2(result.exitCode == 0, qPrintable(result.err));
         const QJsonObject run = result.json();
         QCOMPARE(run.value(QStringLiteral("status")).toString(), QStringLiteral("complete"));
@@ -75,12 +76,16 @@ private Q_SLOTS:
             qint64(entry.value(QStringLiteral("python_bytes")).toDouble()));
         const QString how = entry.value(QStringLiteral("how")).toString();
         if (how == QLatin1String("frozen") || how == QLatin1String("mobile")) {
-            QCOMPARE(run.value(QStringLiteral("constant_count")).toDouble(), run.value(QStringLiteral("param_count")).toDouble());
-            QVERIFY(run.value(QStringLiteral("attribution_note")).toString().contains(QStringLiteral("no module structure")));
+            QCOMPARE(run.value(QStringLiteral("constant_count")).toDouble(),
+                run.value(QStringLiteral("param_count")).toDouble());
+            QVERIFY(run.value(QStringLiteral("attribution_note"))
+                        .toString()
+                        .contains(QStringLiteral("no module structure")));
         }
         if (how == QLatin1String("2.x archive"))
-            QVERIFY(run.value(QStringLiteral("supplied_operators")).toArray().contains(
-                QStringLiteral("aten::scaled_dot_product_attention")));
+            QVERIFY(run.value(QStringLiteral("supplied_operators"))
+                        .toArray()
+                        .contains(QStringLiteral("aten::scaled_dot_product_attention")));
         if (name == QLatin1String("fasterrcnn") || name == QLatin1String("ssdlite")) {
             const QJsonArray libraries = run.value(QStringLiteral("operator_libraries")).toArray();
             QVERIFY(!libraries.isEmpty() && libraries.first().toString().contains(QStringLiteral("torchvision")));
@@ -107,7 +112,8 @@ private Q_SLOTS:
         if (name == QLatin1String("voice_activity")) {
             // int and bool arguments: placeholder values, said so.
             QVERIFY(suggested.contains(QStringLiteral("int:0")));
-            QVERIFY(report.value(QStringLiteral("suggestion_note")).toString().contains(QStringLiteral("placeholders")));
+            QVERIFY(
+                report.value(QStringLiteral("suggestion_note")).toString().contains(QStringLiteral("placeholders")));
             return;
         }
         QVERIFY2(report.value(QStringLiteral("suggestion_checked")).toBool(),
@@ -127,21 +133,26 @@ private Q_SLOTS:
         QTest::addColumn<QString>("model");
         QTest::addColumn<QStringList>("inputs");
         QTest::addColumn<QStringList>("messageParts");
-        QTest::newRow("missing operators") << "missing_ops" << QStringList { QStringLiteral("4x16:int64:1..499") }
-                                           << QStringList { QStringLiteral("is a TorchScript model that needs operators"),
-                                                  QStringLiteral("memoscope_test::sdpa"), QStringLiteral("memoscope_test::rms_norm"),
-                                                  QStringLiteral("aten::_safe_softmax"), QStringLiteral("--ops-library") };
+        QTest::newRow("missing operators")
+            << "missing_ops" << QStringList { QStringLiteral("4x16:int64:1..499") }
+            << QStringList { QStringLiteral("is a TorchScript model that needs operators"),
+                   QStringLiteral("memoscope_test::sdpa"), QStringLiteral("memoscope_test::rms_norm"),
+                   QStringLiteral("aten::_safe_softmax"), QStringLiteral("--ops-library") };
         QTest::newRow("format too new") << "too_new" << QStringList { QStringLiteral("8x32") }
-                                        << QStringList { QStringLiteral("format version 11"), QStringLiteral("up to version 10") };
+                                        << QStringList { QStringLiteral("format version 11"),
+                                               QStringLiteral("up to version 10") };
         QTest::newRow("int argument given a tensor")
             << "voice_activity" << QStringList { QStringLiteral("4x8000"), QStringLiteral("4x8000") }
             << QStringList { QStringLiteral("argument 'sr' is int; got a tensor spec") };
-        QTest::newRow("list argument given a tensor") << "ssdlite" << QStringList { QStringLiteral("1x3x64x64") }
-                                                      << QStringList { QStringLiteral("argument 'images' is List[Tensor]") };
-        QTest::newRow("required argument left out") << "voice_activity" << QStringList { QStringLiteral("4x8000") }
-                                                    << QStringList { QStringLiteral("argument 'sr' (int) has no default") };
-        QTest::newRow("range float32 cannot hold") << "multi_head" << QStringList { QStringLiteral("8x32:float32:0..1e300") }
-                                                   << QStringList { QStringLiteral("float32 holds") };
+        QTest::newRow("list argument given a tensor")
+            << "ssdlite" << QStringList { QStringLiteral("1x3x64x64") }
+            << QStringList { QStringLiteral("argument 'images' is List[Tensor]") };
+        QTest::newRow("required argument left out")
+            << "voice_activity" << QStringList { QStringLiteral("4x8000") }
+            << QStringList { QStringLiteral("argument 'sr' (int) has no default") };
+        QTest::newRow("range float32 cannot hold")
+            << "multi_head" << QStringList { QStringLiteral("8x32:float32:0..1e300") }
+            << QStringList { QStringLiteral("float32 holds") };
         QTest::newRow("range bool cannot hold") << "multi_head" << QStringList { QStringLiteral("8x32:bool:0..5") }
                                                 << QStringList { QStringLiteral("bool holds 0..1") };
         QTest::newRow("newline in a spec") << "multi_head" << QStringList { QStringLiteral("8x32\n") }
@@ -177,15 +188,21 @@ private Q_SLOTS:
         QCOMPARE(without.exitCode, 2);
         QVERIFY2(without.err.contains(QStringLiteral("memoscope_test::sdpa")), qPrintable(without.err));
         const QString library = QStringLiteral(MEMOSCOPE_TEST_OPERATORS);
-        const CliResult with = runCli(QStringList { QStringLiteral("profile"), model, QStringLiteral("--ops-library"), library }
-            + inputs + QStringList { QStringLiteral("--mode"), QStringLiteral("train"), QStringLiteral("--iterations"),
-                QStringLiteral("1"), QStringLiteral("--json"), QStringLiteral("--db"), database() });
+        const CliResult with
+            = runCli(QStringList { QStringLiteral("profile"), model, QStringLiteral("--ops-library"), library } + inputs
+                + QStringList { QStringLiteral("--mode"), QStringLiteral("train"), QStringLiteral("--iterations"),
+                    QStringLiteral("1"), QStringLiteral("--json"), QStringLiteral("--db"), database() });
         QVERIFY2(with.exitCode == 0, qPrintable(with.err));
         const QJsonObject run = with.json();
         QVERIFY(run.value(QStringLiteral("operator_libraries")).toArray().contains(library));
-        QVERIFY(run.value(QStringLiteral("config")).toObject().value(QStringLiteral("ops_libraries")).toArray().contains(library));
+        QVERIFY(run.value(QStringLiteral("config"))
+                    .toObject()
+                    .value(QStringLiteral("ops_libraries"))
+                    .toArray()
+                    .contains(library));
         // The same option on the other commands that load a model.
-        const CliResult inspected = runCli({ QStringLiteral("inspect"), model, QStringLiteral("--ops-library"), library });
+        const CliResult inspected
+            = runCli({ QStringLiteral("inspect"), model, QStringLiteral("--ops-library"), library });
         QVERIFY2(inspected.exitCode == 0, qPrintable(inspected.err));
         const CliResult missing = runCli({ QStringLiteral("inspect"), model, QStringLiteral("--ops-library"),
             m_dir.filePath(QStringLiteral("none.so")) });

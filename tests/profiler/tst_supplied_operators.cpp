@@ -34,12 +34,12 @@ std::vector<at::Tensor> readTuple(const QString& path)
 using Attention = at::Tensor(const at::Tensor&, const at::Tensor&, const at::Tensor&, const c10::optional<at::Tensor>&,
     double, bool, c10::optional<double>, bool);
 
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const c10::optional<at::Tensor>& mask,
-    double dropout, bool causal, c10::optional<double> scale = c10::nullopt, bool gqa = false)
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+    const c10::optional<at::Tensor>& mask, double dropout, bool causal, c10::optional<double> scale = c10::nullopt,
+    bool gqa = false)
 {
-    static const auto op = c10::Dispatcher::singleton()
-                               .findSchemaOrThrow("aten::scaled_dot_product_attention", "")
-                               .typed<Attention>();
+    static const auto op
+        = c10::Dispatcher::singleton().findSchemaOrThrow("aten::scaled_dot_product_attention", "").typed<Attention>();
     return op.call(q, k, v, mask, dropout, causal, scale, gqa);
 }
 
@@ -110,7 +110,8 @@ private Q_SLOTS:
         QVERIFY(difference(attention(q, k, v, keep, 0.0, false), attention(q, k, v, additive, 0.0, false)) < 1e-6);
         // is_causal masks the upper triangle, top-left aligned.
         const at::Tensor causalMask = torch::ones({ 5, 6 }, torch::kBool).tril();
-        QVERIFY(difference(attention(q, k, v, c10::nullopt, 0.0, true), attention(q, k, v, causalMask, 0.0, false)) < 1e-6);
+        QVERIFY(
+            difference(attention(q, k, v, c10::nullopt, 0.0, true), attention(q, k, v, causalMask, 0.0, false)) < 1e-6);
         // ... and refuses an explicit mask beside it, as 2.x does.
         QVERIFY_THROWS_EXCEPTION(c10::Error, attention(q, k, v, causalMask, 0.0, true));
         // Dropout of every weight leaves nothing; of some, changes the result.
@@ -120,7 +121,8 @@ private Q_SLOTS:
         const at::Tensor k2 = k.slice(1, 0, 2);
         const at::Tensor v2 = v.slice(1, 0, 2);
         const at::Tensor grouped = attention(q, k2, v2, c10::nullopt, 0.0, false, c10::nullopt, true);
-        QVERIFY(difference(grouped, attention(q, k2.repeat_interleave(2, 1), v2.repeat_interleave(2, 1), c10::nullopt, 0.0, false))
+        QVERIFY(difference(grouped,
+                    attention(q, k2.repeat_interleave(2, 1), v2.repeat_interleave(2, 1), c10::nullopt, 0.0, false))
             < 1e-6);
         // Gradients flow to every input.
         const at::Tensor qg = q.clone().requires_grad_();
@@ -130,16 +132,19 @@ private Q_SLOTS:
 
     void rmsNormAndNonzeroStatic()
     {
-        const auto rms = c10::Dispatcher::singleton().findSchemaOrThrow("aten::rms_norm", "").typed<at::Tensor(
-            const at::Tensor&, at::IntArrayRef, const c10::optional<at::Tensor>&, c10::optional<double>)>();
+        const auto rms = c10::Dispatcher::singleton()
+                             .findSchemaOrThrow("aten::rms_norm", "")
+                             .typed<at::Tensor(const at::Tensor&, at::IntArrayRef, const c10::optional<at::Tensor>&,
+                                 c10::optional<double>)>();
         const at::Tensor x = torch::randn({ 3, 4, 6 });
         const at::Tensor weight = torch::randn({ 6 });
         const at::Tensor expected = x / torch::sqrt(x.pow(2).mean({ -1 }, true) + 1e-5) * weight;
         QVERIFY(difference(rms.call(x, { 6 }, weight, 1e-5), expected) < 1e-6);
         QVERIFY_THROWS_EXCEPTION(c10::Error, rms.call(x, { 5 }, weight, 1e-5));
 
-        const auto nonzero = c10::Dispatcher::singleton().findSchemaOrThrow("aten::nonzero_static", "").typed<at::Tensor(
-            const at::Tensor&, int64_t, int64_t)>();
+        const auto nonzero = c10::Dispatcher::singleton()
+                                 .findSchemaOrThrow("aten::nonzero_static", "")
+                                 .typed<at::Tensor(const at::Tensor&, int64_t, int64_t)>();
         const at::Tensor values = torch::tensor({ 0, 3, 0, 5, 7 });
         QVERIFY(torch::equal(nonzero.call(values, 5, -1).flatten(), torch::tensor({ 1, 3, 4, -1, -1 })));
         QVERIFY(torch::equal(nonzero.call(values, 2, -1).flatten(), torch::tensor({ 1, 3 })));

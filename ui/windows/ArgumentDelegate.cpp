@@ -68,7 +68,8 @@ QString listSpec(const QStringList& elements)
     return QLatin1Char('[') + trimmed.join(QLatin1Char(',')) + QLatin1Char(']');
 }
 
-QWidget* ArgumentDelegate::createEditor(QWidget* parent, const QStyleOptionViewItem& option, const QModelIndex& index) const
+QWidget* ArgumentDelegate::createEditor(
+    QWidget* parent, const QStyleOptionViewItem& option, const QModelIndex& index) const
 {
     const QString kind = index.data(InputSpecModel::EditorRole).toString();
     if (index.column() != InputSpecModel::ShapeColumn)
