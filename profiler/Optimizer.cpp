@@ -226,6 +226,7 @@ namespace {
         step(QStringLiteral("loading"));
         TorchModel original = TorchModel::load(m_config.modelPath);
         original.module.eval();
+        inputs.bindTo(original.module); // each spec made as its argument asks (int, list, ...)
         record.paramBytesBefore = original.parameterBytesWithoutBuffers();
         record.bufferBytesBefore = original.bufferBytes;
         record.fileBytesBefore = original.info.fileBytes;
