@@ -114,6 +114,8 @@ QJsonObject RunMetrics::toJson() const
             values.append(loss);
         json[key("losses")] = values;
     }
+    if (loadMs > 0)
+        json[key("load_ms")] = loadMs;
     if (constantCount > 0) {
         json[key("constant_bytes")] = double(constantBytes);
         json[key("constant_count")] = double(constantCount);
@@ -169,6 +171,7 @@ RunMetrics RunMetrics::fromJson(const QJsonObject& json)
     m.data = json.value(key("data")).toString();
     for (const QJsonValue& value : json.value(key("losses")).toArray())
         m.losses.append(value.toDouble());
+    m.loadMs = json.value(key("load_ms")).toDouble();
     m.constantBytes = qint64(json.value(key("constant_bytes")).toDouble());
     m.constantCount = qint64(json.value(key("constant_count")).toDouble());
     for (const QJsonValue& value : json.value(key("operator_libraries")).toArray())

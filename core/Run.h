@@ -73,6 +73,7 @@ struct RunMetrics {
     QVector<double> losses; // training: the loss of each measured iteration
 
     // The model as it loaded.
+    double loadMs = 0; // reading the file and loading the model (operator libraries included)
     qint64 constantBytes = 0; // of the model's parameters, the weights held as constants or packed objects
     qint64 constantCount = 0;
     QStringList operatorLibraries; // loaded before the model: torchvision's, and --ops-library

@@ -246,9 +246,12 @@ namespace {
         // Packed quantized weights are repacked for the current engine as a model loads: choose it first.
         const bool askedForEngine = !m_config.quantizedEngine.isEmpty() && m_config.quantizedEngine != QLatin1String("auto");
         chooseQuantizedEngine(m_config.quantizedEngine);
+        QElapsedTimer loading;
+        loading.start();
         if (const QString error = loadOperatorLibraries(m_config.opsLibraries); !error.isEmpty())
             throw ProfileError(ExitBadInput, error);
         TorchModel model = TorchModel::load(m_config.modelPath, !askedForEngine);
+        m_metrics.loadMs = double(loading.nsecsElapsed()) / 1e6;
         describeModel(model, &m_metrics);
         m_metrics.quantizedEngine = currentQuantizedEngine();
         if (inputs)
