@@ -51,8 +51,18 @@ def write(folder, name, data):
             out.write(data)
 
 
+def input_spec_seeds(folder):
+    specs = ["8x3x224x224", "4x128:int64:0..7999", "32x64:0..16", "5:float32:-1.5..2.5", "2x2:bool", "int:16000",
+             "float:0.5", "bool:true", "str:hello", 'str:"a,b]"', "none", "[3x320x320,3x240x320]", "(2x2,int:1)",
+             "(4x4,)", "{boxes:1x4,labels:1:int64:1..90}", "[{a:[1x2,(int:3,none)]}]", "[]", "8x64:float16:0..1e5",
+             "/dev/null", "[/tmp]"]
+    for i, spec in enumerate(specs):
+        write(folder, f"spec{i}.txt", spec.encode())
+
+
 TARGETS = {
     "fuzz_model_archive": archive_seeds,
+    "fuzz_input_spec": input_spec_seeds,
 }
 
 if __name__ == "__main__":
