@@ -85,7 +85,7 @@ QString providerOf(const QString& qualifiedName)
                               "export the model with PyTorch 1.13, or without this operator")
             .arg(suppliableOperators().join(QStringLiteral(", ")));
     return QStringLiteral("pass --ops-library with the shared library that defines the %1 operators (what "
-                          "torch.ops.load_library loads in Python)")
+                          "torch.ops.load_library loads in Python; in the app: File > Operator Libraries)")
         .arg(space);
 }
 

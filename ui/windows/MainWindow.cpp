@@ -4,6 +4,8 @@
 #include "HistoryDock.h"
 #include "RecentFiles.h"
 #include "RunPage.h"
+#include "FromPythonDialog.h"
+#include "ModelIntake.h"
 #include "RunSettingsDialog.h"
 #include "core/PredictionRecord.h"
 #include "core/Store.h"
@@ -20,6 +22,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QInputDialog>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -52,6 +55,7 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
     , m_workbench(new WorkbenchPanel(this))
     , m_job(new ProfileJob(paths.workerPath, paths.databasePath, this))
     , m_loader(new RunLoader(paths.databasePath, this))
+    , m_intake(new ModelIntake(paths.workerPath, this))
     , m_status(new QLabel(this))
     , m_progress(new QProgressBar(this))
     , m_cancelButton(new QToolButton(this))
@@ -119,6 +123,30 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
         m_busy->setToolTip(busy ? tr("Loading from the run database…") : QString());
     });
 
+    // Opening a model: inspect tells at once whether it is one, then its latest run is looked up.
+    connect(m_intake, &ModelIntake::inspected, this, [this](const ModelInspection& inspection) {
+        if (inspection.path != m_pendingModel)
+            return; // the user has opened another model since
+        m_inspection = inspection;
+        m_loader->findLatestRun(inspection.path);
+    });
+    connect(m_intake, &ModelIntake::notAModel, this, [this](const QString& path, const QString& message) {
+        if (path != m_pendingModel)
+            return;
+        m_pendingModel.clear();
+        m_status->setText(tr("%1 is not a model Memoscope can run").arg(QFileInfo(path).fileName()));
+        showError(tr("Cannot open the model"), message);
+    });
+    connect(m_intake, &ModelIntake::exported, this,
+        [this](const QString& modelPath, const QStringList& examples, const QString& note) {
+            m_exampleInputs[QFileInfo(modelPath).absoluteFilePath()] = examples;
+            m_status->setText(note);
+            openModel(modelPath);
+        });
+    connect(m_intake, &ModelIntake::exportFailed, this, [this](const QString& message) {
+        m_status->clear();
+        showError(tr("Could not make TorchScript"), message);
+    });
     connect(m_job, &ProfileJob::runStarted, this, [this](qint64 runId) {
         m_status->setText(tr("Profiling run %1…").arg(runId));
         m_loader->listRuns();
@@ -169,8 +197,7 @@ QWidget* MainWindow::createStartPage()
     auto* demo = new QPushButton(tr("Open the demo model"), page);
     demo->setEnabled(!m_paths.demoModelPath.isEmpty());
     connect(open, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(
-            this, tr("Open a TorchScript model"), QString(), tr("TorchScript models (*.pt *.pth *.ptl);;All files (*)"));
+        const QString path = askForModelFile();
         if (!path.isEmpty())
             openModel(path);
     });
@@ -188,8 +215,7 @@ void MainWindow::createActions()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open Model…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(
-            this, tr("Open a TorchScript model"), QString(), tr("TorchScript models (*.pt *.pth *.ptl);;All files (*)"));
+        const QString path = askForModelFile();
         if (!path.isEmpty())
             openModel(path);
     });
@@ -197,6 +223,15 @@ void MainWindow::createActions()
     m_recent = new RecentFiles(file->addMenu(tr("Open &Recent")), this);
     connect(m_recent, &RecentFiles::fileChosen, this, &MainWindow::openModel);
     file->addAction(tr("Open &Demo Model"), this, &MainWindow::openDemo)->setEnabled(!m_paths.demoModelPath.isEmpty());
+    file->addAction(tr("Operator &Libraries…"), this, [this] {
+        bool ok = false;
+        const QString paths = QInputDialog::getMultiLineText(this, tr("Operator libraries"),
+            tr("Shared libraries of custom operators to load before every model, one path per line (as "
+               "torch.ops.load_library in Python; torchvision's load by themselves):"),
+            ModelIntake::operatorLibraries().join(QLatin1Char('\n')), &ok);
+        if (ok)
+            ModelIntake::setOperatorLibraries(paths.split(QLatin1Char('\n'), Qt::SkipEmptyParts));
+    });
     file->addSeparator();
     file->addAction(tr("Open Run &Database…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Open or create a run database"), databasePath(),
@@ -259,10 +294,20 @@ void MainWindow::createActions()
     tools->addAction(m_cancelAction);
 }
 
+QString MainWindow::askForModelFile()
+{
+    return QFileDialog::getOpenFileName(this, tr("Open a model"), QString(),
+        tr("TorchScript models (*.pt *.pth *.ptl);;Python files, made TorchScript first (*.py);;All files (*)"));
+}
+
 void MainWindow::openModel(const QString& path)
 {
     if (!QFileInfo(path).isFile()) {
         showError(tr("Cannot open the model"), tr("%1 is not a file.").arg(path));
+        return;
+    }
+    if (path.endsWith(QLatin1String(".py"))) {
+        openPythonFile(path);
         return;
     }
     const QString absolute = QFileInfo(path).absoluteFilePath();
@@ -270,7 +315,18 @@ void MainWindow::openModel(const QString& path)
     m_pendingModel = absolute;
     m_profileIfNew = false;
     m_status->setText(tr("Opening %1…").arg(QFileInfo(absolute).fileName()));
-    m_loader->findLatestRun(absolute);
+    m_intake->inspect(absolute); // then its latest run is looked up (onInspected)
+}
+
+void MainWindow::openPythonFile(const QString& path)
+{
+    auto* dialog = new FromPythonDialog(path, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        m_status->setText(tr("Making TorchScript from %1…").arg(dialog->source()));
+        m_intake->exportFromPython(dialog->source(), dialog->examples(), dialog->outPath());
+    });
+    dialog->open();
 }
 
 void MainWindow::openDemo()
@@ -298,6 +354,7 @@ void MainWindow::onLatestRunFound(const QString& modelPath, qint64 runId, const 
     }
     RunConfig fresh;
     fresh.modelPath = modelPath;
+    fresh.inputs = m_exampleInputs.value(modelPath);
     askToRun(fresh);
 }
 
@@ -307,6 +364,8 @@ void MainWindow::askToRun(const RunConfig& initial)
         return;
     auto* dialog = new RunSettingsDialog(initial, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (m_inspection.path == QFileInfo(initial.modelPath).absoluteFilePath())
+        dialog->setModelInspection(m_inspection);
     connect(dialog, &QDialog::accepted, this, [this, dialog] { runModel(dialog->config()); });
     dialog->open();
 }

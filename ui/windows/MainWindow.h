@@ -3,9 +3,11 @@
 // history in a dock, and the profiling job and run loader that feed them.
 
 #include "AppPaths.h"
+#include "core/ModelInspection.h"
 #include "ui/jobs/RunLoader.h"
 
 #include <QMainWindow>
+#include <QMap>
 
 class QAction;
 class QDockWidget;
@@ -18,6 +20,7 @@ namespace memoscope {
 
 class ComparePage;
 class HistoryDock;
+class ModelIntake;
 class ProfileJob;
 class RecentFiles;
 class RunPage;
@@ -30,7 +33,9 @@ public:
     explicit MainWindow(const AppPaths& paths, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    void openModel(const QString& path); // shows its latest run, or asks how to run it
+    // Says at once when it is not a model; then shows its latest run, or asks how to run it. A .py file is made
+    // TorchScript first (from-python), asking for the function and example inputs.
+    void openModel(const QString& path);
     void openDemo(); // the demo's latest run, profiling it on first start
     void runModel(const RunConfig& config);
     void openRun(qint64 runId);
@@ -44,6 +49,7 @@ public:
     HistoryDock* history() const { return m_history; }
     WorkbenchPanel* workbench() const { return m_workbench; }
     ProfileJob* job() const { return m_job; }
+    ModelIntake* intake() const { return m_intake; }
     RunLoader* loader() const { return m_loader; }
     QString databasePath() const { return m_loader->databasePath(); }
 
@@ -65,6 +71,8 @@ private:
     void showError(const QString& title, const QString& message);
     void showAbout();
     void onLatestRunFound(const QString& modelPath, qint64 runId, const RunConfig& config);
+    void openPythonFile(const QString& path);
+    QString askForModelFile();
     QDockWidget* createWorkbenchDock();
     void onWorkbenchJobFinished(qint64 runId);
     void showWorkbenchOutcome(const StoredRun& baseline, const StoredRun& result);
@@ -78,6 +86,9 @@ private:
     WorkbenchPanel* m_workbench;
     ProfileJob* m_job;
     RunLoader* m_loader;
+    ModelIntake* m_intake;
+    ModelInspection m_inspection; // of the model last opened: its signature fills the run dialog
+    QMap<QString, QStringList> m_exampleInputs; // models made from Python: the examples they were made with
     RecentFiles* m_recent = nullptr;
     QLabel* m_status;
     QProgressBar* m_progress;

@@ -1,6 +1,7 @@
 #include "RunSettingsDialog.h"
 
 #include "ArgumentDelegate.h"
+#include "ModelIntake.h"
 #include "core/ByteFormat.h"
 #include "core/InputSpec.h"
 #include "ui/models/InputSpecModel.h"
@@ -208,6 +209,8 @@ RunConfig RunSettingsDialog::config() const
 {
     RunConfig config = m_initial;
     config.inputs = m_inputs->specs();
+    if (config.opsLibraries.isEmpty())
+        config.opsLibraries = ModelIntake::operatorLibraries();
     parseMode(m_mode->currentData().toString(), &config.mode);
     parseOptimizer(m_optimizer->currentData().toString(), &config.optimizer);
     const bool train = config.mode == RunMode::Train;
