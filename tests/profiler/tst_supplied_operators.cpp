@@ -103,8 +103,8 @@ private Q_SLOTS:
         const at::Tensor scaled = attention(q, k, v, c10::nullopt, 0.0, false, 0.5);
         QVERIFY(difference(scaled, torch::softmax(torch::matmul(q, k.transpose(-2, -1)) * 0.5, -1).matmul(v)) < 1e-6);
         // A boolean mask keeps where true: the same as adding -inf where false.
-        const at::Tensor keep = torch::rand({ 5, 6 }) > 0.3;
-        const at::Tensor additive = torch::zeros({ 5, 6 }).masked_fill(keep.logical_not(), -INFINITY);
+        at::Tensor keep = torch::rand({ 5, 6 }) > 0.3;
+        at::Tensor additive = torch::zeros({ 5, 6 }).masked_fill(keep.logical_not(), -INFINITY);
         keep.index_put_({ torch::indexing::Slice(), 0 }, true); // no row fully masked
         additive.index_put_({ torch::indexing::Slice(), 0 }, 0.0);
         QVERIFY(difference(attention(q, k, v, keep, 0.0, false), attention(q, k, v, additive, 0.0, false)) < 1e-6);
