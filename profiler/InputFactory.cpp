@@ -118,20 +118,21 @@ InputFactory::InputFactory(const QStringList& inputSpecs, const QString& labelSp
             QStringLiteral("no --input given: pass one --input per argument of the model's forward (%1), e.g. "
                            "--input 8x3x224x224")
                 .arg(inputSpecSyntax()));
-    auto parse = [](const QString& text, const QString& what) {
+    auto parse = [](const QString& text, const QString& option) {
         QString error;
         std::optional<InputSpec> spec = InputSpec::parse(text, &error);
+        // The error quotes the spec itself (control characters escaped), so the message stays on one line.
         if (!spec)
-            throw ProfileError(ExitBadInput, QStringLiteral("%1: %2").arg(what, error));
+            throw ProfileError(ExitBadInput, QStringLiteral("%1: %2").arg(option, error));
         return *spec;
     };
     for (const QString& text : inputSpecs) {
-        m_arguments.push_back(Argument { parse(text, QStringLiteral("--input %1").arg(text)), nullptr, -1 });
+        m_arguments.push_back(Argument { parse(text, QStringLiteral("--input")), nullptr, -1 });
         readFiles(m_arguments.back().spec);
     }
     if (labelSpec.isEmpty())
         return;
-    m_labels = parse(labelSpec, QStringLiteral("--labels %1").arg(labelSpec));
+    m_labels = parse(labelSpec, QStringLiteral("--labels"));
     if (m_labels->kind != InputSpec::Kind::Tensor && m_labels->kind != InputSpec::Kind::File)
         throw ProfileError(ExitBadInput,
             QStringLiteral("--labels %1 is %2; labels are a tensor spec such as 8:int64:0..9, or a tensor file")
