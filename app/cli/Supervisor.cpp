@@ -71,7 +71,8 @@ bool needsSupervision(const QStringList& arguments)
     const QString& command = arguments.first();
     return command == QLatin1String("profile") || command == QLatin1String("optimize")
         || command == QLatin1String("sweep-batch")
-        || (command == QLatin1String("advise") && arguments.contains(QStringLiteral("--apply")));
+        || (command == QLatin1String("advise") && arguments.contains(QStringLiteral("--apply")))
+        || (command == QLatin1String("from-python") && arguments.contains(QStringLiteral("--profile")));
 }
 
 void followSupervisor()

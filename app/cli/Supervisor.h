@@ -1,5 +1,5 @@
 #pragma once
-// Commands that run a model (profile, optimize, sweep-batch, advise --apply) run it in a child process: the same
+// Commands that run a model (profile, optimize, sweep-batch, advise --apply, from-python --profile) run it in a child process: the same
 // program and arguments, supervised by this one, as the GUI runs its worker. A model that crashes the child
 // (a segfault in LibTorch, an abort, the kernel's out-of-memory killer) cannot take the message with it: the
 // supervisor says what happened, marks the child's unfinished runs failed and exits with ExitModelFailed.

@@ -77,6 +77,21 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(out));
     }
 
+    // Profiling runs the model: a model that crashes LibTorch is reported and stored failed, as `profile` does.
+    void crashingModelIsReported()
+    {
+        const QString database = m_dir.filePath(QStringLiteral("crash.sqlite"));
+        const CliResult result = runCli({ QStringLiteral("from-python"),
+            sourcePath(QStringLiteral("tests/fixtures/python_models.py")) + QStringLiteral(":crashes"),
+            QStringLiteral("--example"), QStringLiteral("2x4"), QStringLiteral("--out"),
+            m_dir.filePath(QStringLiteral("crashes.pt")), QStringLiteral("--profile"), QStringLiteral("--db"),
+            database });
+        QVERIFY2(!result.crashed, "the CLI itself died");
+        QCOMPARE(result.exitCode, 3);
+        QVERIFY2(result.err.contains(QStringLiteral("the model crashed the worker process")), qPrintable(result.err));
+        QVERIFY2(result.err.contains(QStringLiteral("status failed")), qPrintable(result.err));
+    }
+
 private:
     QTemporaryDir m_dir;
     int m_models = 0;
