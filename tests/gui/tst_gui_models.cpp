@@ -157,9 +157,9 @@ private:
     RunSettingsDialog* openAndWaitForDialog(const QString& model)
     {
         m_window->openModel(model);
+        // QTRY_VERIFY returns void on failure: the caller's QVERIFY(dialog) fails the test instead.
         RunSettingsDialog* dialog = nullptr;
-        QTRY_VERIFY2_WITH_TIMEOUT(
-            (dialog = m_window->findChild<RunSettingsDialog*>()) != nullptr, "no run dialog", workerTimeout);
+        QTest::qWaitFor([&] { return (dialog = m_window->findChild<RunSettingsDialog*>()) != nullptr; }, workerTimeout);
         return dialog;
     }
 
