@@ -98,7 +98,9 @@ InputSpecModel::Row InputSpecModel::rowFromSpec(const QString& spec, const std::
             ? std::optional<QString>(text)
             : bareValue(text, row.editor);
         row.shape = value ? *value : text;
-        if (!value) // not a value of this type: shown whole, so that the error names what was given
+        // Not a value of this type: shown whole, so that the error names what was given. An empty cell (an
+        // argument left to its default) keeps its editor, so a value typed later is read as its type.
+        if (!value && !text.isEmpty())
             row.editor = QStringLiteral("spec");
         validate(&row);
         return row;
