@@ -28,21 +28,6 @@ namespace memoscope {
 
 QString libtorchVersion() { return QStringLiteral(TORCH_VERSION); }
 
-QString stageName(ProfileProgress::Stage stage)
-{
-    switch (stage) {
-    case ProfileProgress::Stage::Started:
-        return QStringLiteral("started");
-    case ProfileProgress::Stage::Warmup:
-        return QStringLiteral("warmup");
-    case ProfileProgress::Stage::Measuring:
-        return QStringLiteral("measuring");
-    case ProfileProgress::Stage::Saving:
-        return QStringLiteral("saving");
-    }
-    return QString();
-}
-
 namespace {
     // The kernel's high-water mark of this process's resident memory.
     qint64 peakResidentBytes()

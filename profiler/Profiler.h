@@ -4,6 +4,7 @@
 
 #include "core/ExitCode.h"
 #include "core/RunConfig.h"
+#include "core/WorkerProtocol.h"
 
 #include <QString>
 #include <functional>
@@ -12,13 +13,8 @@ namespace memoscope {
 
 class Store;
 
-struct ProfileProgress {
-    enum class Stage { Started, Warmup, Measuring, Saving };
-    Stage stage = Stage::Started;
-    qint64 runId = -1;
-    int iteration = 0; // 1-based within the stage
-    int total = 0;
-};
+// A profiled run's progress is what the worker prints as a progress line.
+using ProfileProgress = ProgressLine;
 using ProgressCallback = std::function<void(const ProfileProgress&)>;
 
 struct ProfileOutcome {
@@ -30,6 +26,5 @@ struct ProfileOutcome {
 ProfileOutcome profileModel(const RunConfig& config, Store& store, const ProgressCallback& progress = {});
 
 QString libtorchVersion();
-QString stageName(ProfileProgress::Stage stage);
 
 } // namespace memoscope

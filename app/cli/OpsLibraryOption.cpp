@@ -8,15 +8,6 @@
 
 namespace memoscope {
 
-QCommandLineOption opsLibraryOption()
-{
-    return QCommandLineOption(QStringLiteral("ops-library"),
-        QStringLiteral("A shared library of custom operators to load before the model, as torch.ops.load_library "
-                       "does (repeatable). torchvision's operators load by themselves when python3-torchvision is "
-                       "installed."),
-        QStringLiteral("PATH"));
-}
-
 std::optional<QStringList> loadOpsLibraries(const CliContext& cli, const QCommandLineParser& parser, int* exitCode)
 {
     QStringList paths;

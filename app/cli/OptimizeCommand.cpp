@@ -66,8 +66,7 @@ int runOptimizeCommand(const CliContext& cli, const QStringList& arguments)
         QStringLiteral("Distillation batch size (default 64)."), QStringLiteral("N"), QStringLiteral("64"));
     const QCommandLineOption distillOptimizer(QStringLiteral("distill-optimizer"),
         QStringLiteral("adam (default) or sgd."), QStringLiteral("NAME"), QStringLiteral("adam"));
-    const QCommandLineOption progress(QStringLiteral("progress"),
-        QStringLiteral("Print progress as JSON lines on stderr (used by the GUI's worker)."));
+    const QCommandLineOption progress = progressOption();
     parser.addOption(progress);
     parser.addOptions({ apply, exclude, out, input, calibration, calibrationBatches, data, engine, perTensor, profile,
         mode, iterations, sparse, distillData, epochs, temperature, alpha, student, distillRate, distillBatch,

@@ -2,9 +2,8 @@
 
 #include "core/ExitCode.h"
 #include "core/Store.h"
+#include "core/WorkerProtocol.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QtConcurrent>
 #include <csignal>
 #include <cstring>
@@ -26,49 +25,9 @@ ProfileJob::~ProfileJob()
     }
 }
 
-QStringList ProfileJob::workerArguments(const RunConfig& config, const QString& databasePath)
-{
-    QStringList arguments { QStringLiteral("profile"), config.modelPath };
-    for (const QString& input : config.inputs)
-        arguments << QStringLiteral("--input") << input;
-    if (!config.labels.isEmpty())
-        arguments << QStringLiteral("--labels") << config.labels;
-    arguments << QStringLiteral("--mode") << modeName(config.mode);
-    if (config.mode == RunMode::Train)
-        arguments << QStringLiteral("--optimizer") << optimizerName(config.optimizer) << QStringLiteral("--lr")
-                  << QString::number(config.learningRate);
-    arguments << QStringLiteral("--iterations") << QString::number(config.iterations) << QStringLiteral("--warmup")
-              << QString::number(config.warmup);
-    if (config.memoryLimitBytes > 0)
-        arguments << QStringLiteral("--memory-limit") << QString::number(config.memoryLimitBytes);
-    if (config.threads > 0)
-        arguments << QStringLiteral("--threads") << QString::number(config.threads);
-    if (!config.trace)
-        arguments << QStringLiteral("--no-trace");
-    if (!config.name.isEmpty())
-        arguments << QStringLiteral("--name") << config.name;
-    if (!config.quantizedEngine.isEmpty())
-        arguments << QStringLiteral("--engine") << config.quantizedEngine;
-    if (!config.checkpoint.isEmpty() && config.checkpoint != QLatin1String("none"))
-        arguments << QStringLiteral("--checkpoint") << config.checkpoint;
-    if (!config.amp.isEmpty())
-        arguments << QStringLiteral("--amp") << config.amp;
-    if (!config.data.isEmpty()) {
-        arguments << QStringLiteral("--data") << config.data
-                  << (config.dataReading == DataReading::Streamed ? QStringLiteral("--stream")
-                                                                  : QStringLiteral("--in-memory"));
-        if (config.batch > 0)
-            arguments << QStringLiteral("--batch") << QString::number(config.batch);
-    }
-    for (const QString& library : config.opsLibraries)
-        arguments << QStringLiteral("--ops-library") << library;
-    arguments << QStringLiteral("--progress") << QStringLiteral("--db") << databasePath;
-    return arguments;
-}
-
 bool ProfileJob::isRunning() const { return m_process && m_process->state() != QProcess::NotRunning; }
 
-void ProfileJob::start(const RunConfig& config) { startWorker(workerArguments(config, m_databasePath)); }
+void ProfileJob::start(const RunConfig& config) { startWorker(profileArguments(config) + workerOptions(m_databasePath)); }
 
 void ProfileJob::startWorker(const QStringList& arguments)
 {
@@ -107,22 +66,20 @@ void ProfileJob::readProgress()
     while ((newline = m_pending.indexOf('\n')) >= 0) {
         const QByteArray line = m_pending.left(newline).trimmed();
         m_pending.remove(0, newline + 1);
-        const QJsonObject json = QJsonDocument::fromJson(line).object();
-        if (json.isEmpty()) {
+        const std::optional<ProgressLine> progress = ProgressLine::parse(line);
+        if (!progress) {
             // The worker's one-line error: "memoscope-cli profile: error: <message>".
             const int at = line.indexOf("error: ");
             if (at >= 0)
                 m_lastError = QString::fromUtf8(line.mid(at + 7));
             continue;
         }
-        const qint64 runId = qint64(json.value(QStringLiteral("run_id")).toDouble(-1));
-        if (runId >= 0 && runId != m_runId) {
-            m_runId = runId;
-            Q_EMIT runStarted(runId);
+        if (progress->runId >= 0 && progress->runId != m_runId) {
+            m_runId = progress->runId;
+            Q_EMIT runStarted(m_runId);
         }
-        const QString step = json.value(QStringLiteral("step")).toString();
-        Q_EMIT progressChanged(step.isEmpty() ? json.value(QStringLiteral("stage")).toString() : step,
-            json.value(QStringLiteral("iteration")).toInt(), json.value(QStringLiteral("total")).toInt());
+        Q_EMIT progressChanged(progress->step.isEmpty() ? progress->stageName() : progress->step,
+            progress->iteration, progress->total);
     }
 }
 

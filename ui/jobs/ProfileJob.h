@@ -27,9 +27,6 @@ public:
     bool isRunning() const;
     qint64 runId() const { return m_runId; } // the latest run the worker stored
 
-    // The worker's command line for a configuration.
-    static QStringList workerArguments(const RunConfig& config, const QString& databasePath);
-
 Q_SIGNALS:
     void runStarted(qint64 runId); // once per run the worker stores
     // `stage` is a profiling stage (warmup, measuring...) or an optimization step ("applying int8-dynamic").

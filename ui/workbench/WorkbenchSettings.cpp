@@ -1,6 +1,7 @@
 #include "WorkbenchSettings.h"
 
 #include "core/Optimization.h"
+#include "core/WorkerProtocol.h"
 
 namespace memoscope {
 
@@ -137,7 +138,7 @@ QStringList WorkbenchSettings::optimizeArguments(
         arguments << QStringLiteral("--engine") << baseline.quantizedEngine;
     arguments << QStringLiteral("--out") << outPath << QStringLiteral("--profile") << QStringLiteral("--mode")
               << modeName(baseline.mode) << QStringLiteral("--iterations") << QString::number(baseline.iterations)
-              << QStringLiteral("--json") << QStringLiteral("--progress") << QStringLiteral("--db") << databasePath;
+              << QStringLiteral("--json") << workerOptions(databasePath);
     return arguments;
 }
 
