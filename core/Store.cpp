@@ -235,16 +235,23 @@ QVector<qint64> Store::abandonedRuns()
 
 QVector<qint64> Store::failRunsOfProcess(qint64 pid, const QString& error)
 {
+    // A reader may have reaped the run between the worker's death and this call, with a message that can only
+    // guess ("crash or kill"); whoever supervised the worker knows what happened, so its message replaces that one.
     QVector<qint64> ids;
     {
         Statement query(m_db->handle(),
-            "SELECT id FROM runs WHERE status = 'running' AND worker_pid = ? AND worker_host = ? ORDER BY id");
-        query.bind(1, pid).bind(2, ProcessIdentity::current().host);
+            "SELECT id FROM runs WHERE worker_pid = ? AND worker_host = ? "
+            "AND (status = 'running' OR (status = 'failed' AND error = ?)) ORDER BY id");
+        query.bind(1, pid).bind(2, ProcessIdentity::current().host).bind(3, abandonedMessage);
         while (query.step())
             ids << query.int64(0);
     }
-    for (qint64 runId : ids)
+    for (qint64 runId : ids) {
         markFailed(runId, error);
+        Statement reword(m_db->handle(), "UPDATE runs SET error = ? WHERE id = ? AND status = 'failed' AND error = ?");
+        reword.bind(1, error).bind(2, runId).bind(3, abandonedMessage);
+        reword.run();
+    }
     return ids;
 }
 

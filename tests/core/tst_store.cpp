@@ -262,6 +262,27 @@ private Q_SLOTS:
         QVERIFY(reaped->error.contains(QStringLiteral("ended before the run finished")));
     }
 
+    // The GUI may list runs (and so reap) after a supervised worker crashed but before its supervisor wrote why.
+    void supervisorsMessageReplacesTheReapersGuess()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("supervised.sqlite"));
+        Store store(path);
+        const qint64 runId = store.beginRun(store.recordModel(someModel()), someConfig());
+        const qint64 pid = deadPid();
+        {
+            Database db(path);
+            db.exec(QStringLiteral("UPDATE runs SET worker_pid = %1 WHERE id = %2").arg(pid).arg(runId));
+        }
+        QVERIFY(store.run(runId)->error.contains(QStringLiteral("ended before the run finished"))); // reaped
+        const QString crashed = QStringLiteral("the model crashed the worker process (SIGSEGV)");
+        QCOMPARE(store.failRunsOfProcess(pid, crashed), QVector<qint64> { runId });
+        QCOMPARE(store.run(runId)->error, crashed);
+        QCOMPARE(store.run(runId)->status, RunStatus::Failed);
+        // A run that failed for a reason of its own keeps it.
+        QCOMPARE(store.failRunsOfProcess(pid, QStringLiteral("something else")), QVector<qint64> {});
+        QCOMPARE(store.run(runId)->error, crashed);
+    }
+
     void markFailedOnlyTouchesRunningRuns()
     {
         Store store(m_dir.filePath(QStringLiteral("mark.sqlite")));
