@@ -208,9 +208,13 @@ private Q_SLOTS:
             qPrintable(failed.first().at(1).toString()));
         QVERIFY(m_window->isVisible());
         QVERIFY(m_window->findChild<QMessageBox*>(QStringLiteral("errorBox")) != nullptr);
-        QTRY_COMPARE_WITH_TIMEOUT(statusOf(m_window->history(), runId), RunStatus::Failed, 10000);
-        const RunSummary listed = m_window->history()->runs()->runAt(m_window->history()->runs()->rowOfRun(runId));
-        QVERIFY2(listed.error.contains(QStringLiteral("crashed")), qPrintable(listed.error));
+        // The list is read again in the background after the failure; until then it may still show the run as
+        // the list read while the worker was dying saw it (reaped, "crash or kill").
+        const auto listed = [this, runId] {
+            return m_window->history()->runs()->runAt(m_window->history()->runs()->rowOfRun(runId));
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(listed().error.contains(QStringLiteral("crashed")), qPrintable(listed().error), 10000);
+        QCOMPARE(statusOf(m_window->history(), runId), RunStatus::Failed);
 
         // The app still runs models afterwards.
         QSignalSpy shown(m_window.get(), &MainWindow::runShown);
