@@ -129,6 +129,156 @@ namespace {
         json[QStringLiteral("predicted_bytes")] = double(qint64(fit.predict(measured.batch)));
         return json;
     }
+
+    // What was asked for: the base configuration, the sizes to sweep and the budget (0 for none).
+    struct SweepRequest {
+        RunConfig base;
+        QVector<int> batches;
+        qint64 budget = 0;
+    };
+
+    // `1,,2` is a typo to point out, not two batch sizes: every part must be a number. Empty on bad input.
+    QString readBatches(const QString& list, QVector<int>* batches)
+    {
+        const QStringList texts = list.isEmpty() ? QStringList() : list.split(QLatin1Char(','));
+        for (const QString& text : texts) {
+            bool ok = false;
+            const int batch = text.trimmed().toInt(&ok);
+            if (!ok || batch < 1)
+                return QStringLiteral("--batches must list whole numbers of at least 1 such as 1,2,4,8, not '%1'")
+                    .arg(list);
+            if (!batches->contains(batch))
+                *batches << batch;
+        }
+        if (batches->size() < 2)
+            return QStringLiteral(
+                "--batches needs at least two different batch sizes to fit a line, e.g. --batches 1,2,4,8");
+        return {};
+    }
+
+    // The request from the command line, or the one-line refusal of the first bad option.
+    QString readRequest(const QCommandLineParser& parser, const SweepOptions& o, SweepRequest* request)
+    {
+        if (parser.positionalArguments().size() != 1)
+            return QStringLiteral("sweep-batch needs exactly one model file, e.g. memoscope-cli "
+                                  "sweep-batch model.pt --input 8x3x224x224 --batches 1,2,4,8");
+        if (parser.values(o.input).isEmpty())
+            return QStringLiteral("sweep-batch needs --input SPEC for each model input");
+        if (const QString error = readBatches(parser.value(o.batches), &request->batches); !error.isEmpty())
+            return error;
+        if (parser.isSet(o.budget)
+            && (!parseByteSize(parser.value(o.budget), &request->budget) || request->budget <= 0))
+            return QStringLiteral("--budget must be a size in bytes such as 512M or 2G, not '%1'")
+                .arg(parser.value(o.budget));
+        RunConfig& base = request->base;
+        base.modelPath = parser.positionalArguments().first();
+        if (!parseMode(parser.value(o.mode), &base.mode))
+            return QStringLiteral("--mode must be train or inference, not '%1'").arg(parser.value(o.mode));
+        if (!parseOptimizer(parser.value(o.optimizer), &base.optimizer))
+            return QStringLiteral("--optimizer must be sgd or adam, not '%1'").arg(parser.value(o.optimizer));
+        bool ok = false;
+        base.iterations = parser.value(o.iterations).toInt(&ok);
+        if (!ok || base.iterations < 1)
+            return QStringLiteral("--iterations must be a whole number of at least 1");
+        // Every input must have a batch dimension before anything runs.
+        for (const QString& input : parser.values(o.input)) {
+            QString error;
+            withBatch(input, 1, &error);
+            if (!error.isEmpty())
+                return QStringLiteral("--input %1").arg(error);
+        }
+        return {};
+    }
+
+    // Real runs around the line's prediction for `budget`, until the largest batch that fits is next to one that
+    // does not. Returns the exit code; the runs made are appended to *checks.
+    int checkBudget(Sweep& sweep, const BatchFit& fit, qint64 budget, QVector<Measured>* checks, int* largest)
+    {
+        int batch = std::max(1, fit.largestBatchWithin(budget));
+        const int maxChecks = 8;
+        Measured point;
+        for (int step = 0; step < maxChecks; ++step) {
+            if (const int code = sweep.measure(batch, &point); code != ExitOk)
+                return code;
+            *checks << point;
+            if (point.peakBytes > budget) {
+                if (batch == 1 || *largest == batch - 1)
+                    break;
+                // Down by as many samples as the overshoot is worth on the line, to the next size not known to fit.
+                const int over = int(std::ceil(double(point.peakBytes - budget) / fit.bytesPerSample));
+                batch = std::max({ 1, *largest + 1, batch - std::max(1, over) });
+            } else {
+                *largest = batch;
+                ++batch;
+                if (std::any_of(checks->begin(), checks->end(), [&](const Measured& m) { return m.batch == batch; }))
+                    break;
+            }
+        }
+        return ExitOk;
+    }
+
+    // What the sweep found, for printing.
+    struct SweepResult {
+        BatchFit fit;
+        QVector<Measured> measured;
+        QVector<Measured> checks;
+        int predicted = 0;
+        int largest = 0;
+    };
+
+    QJsonObject resultJson(const SweepRequest& request, const SweepResult& result)
+    {
+        QJsonObject json;
+        json[QStringLiteral("model")] = request.base.modelPath;
+        json[QStringLiteral("mode")] = modeName(request.base.mode);
+        QJsonArray points;
+        for (const Measured& point : result.measured)
+            points.append(measuredJson(point, result.fit));
+        json[QStringLiteral("batches")] = points;
+        QJsonObject line;
+        line[QStringLiteral("fixed_bytes")] = double(qint64(result.fit.fixedBytes));
+        line[QStringLiteral("bytes_per_sample")] = double(qint64(result.fit.bytesPerSample));
+        line[QStringLiteral("r_squared")] = result.fit.rSquared;
+        json[QStringLiteral("fit")] = line;
+        if (request.budget > 0) {
+            json[QStringLiteral("budget_bytes")] = double(request.budget);
+            json[QStringLiteral("predicted_largest_batch")] = result.predicted;
+            json[QStringLiteral("largest_batch")] = result.largest;
+            QJsonArray verification;
+            for (const Measured& check : result.checks) {
+                QJsonObject entry = measuredJson(check, result.fit);
+                entry[QStringLiteral("fits")] = check.peakBytes <= request.budget;
+                verification.append(entry);
+            }
+            json[QStringLiteral("verification")] = verification;
+        }
+        return json;
+    }
+
+    QString resultText(const SweepRequest& request, const SweepResult& result)
+    {
+        QString text;
+        QTextStream out(&text);
+        const BatchFit& fit = result.fit;
+        out << "Batch  Peak        Predicted   Run\n";
+        for (const Measured& point : result.measured)
+            out << QStringLiteral("%1  %2  %3  %4\n")
+                       .arg(point.batch, 5)
+                       .arg(formatBytes(point.peakBytes), -10)
+                       .arg(formatBytes(qint64(fit.predict(point.batch))), -10)
+                       .arg(point.runId);
+        out << "Fit: " << formatBytes(qint64(fit.fixedBytes)) << " fixed + " << formatBytes(qint64(fit.bytesPerSample))
+            << " per sample (R^2 " << QString::number(fit.rSquared, 'f', 4) << ")\n";
+        if (request.budget > 0) {
+            out << "Budget " << formatBytes(request.budget) << ": predicted largest batch " << result.predicted << "\n";
+            for (const Measured& check : result.checks)
+                out << "  checked batch " << check.batch << ": measured " << formatBytes(check.peakBytes)
+                    << ", predicted " << formatBytes(qint64(fit.predict(check.batch)))
+                    << (check.peakBytes <= request.budget ? ", fits" : ", over") << " (run " << check.runId << ")\n";
+            out << "Largest batch that fits: " << result.largest << "\n";
+        }
+        return text;
+    }
 }
 
 int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments)
@@ -139,154 +289,44 @@ int runSweepBatchCommand(const CliContext& cli, const QStringList& arguments)
         "batch that fits a budget, checked by real runs."));
     parser.addPositionalArgument(QStringLiteral("MODEL.pt"), QStringLiteral("A TorchScript model file."));
     SweepOptions o;
-    parser.addOptions({ o.input, o.labels, o.batches, o.budget, o.mode, o.optimizer, o.iterations,
-        opsLibraryOption(), CliContext::databaseOption(), CliContext::jsonOption() });
+    parser.addOptions({ o.input, o.labels, o.batches, o.budget, o.mode, o.optimizer, o.iterations, opsLibraryOption(),
+        CliContext::databaseOption(), CliContext::jsonOption() });
     int exitCode = ExitOk;
     if (!cli.parse(parser, arguments, &exitCode))
         return exitCode;
-    if (parser.positionalArguments().size() != 1)
-        return cli.fail(ExitBadInput,
-            QStringLiteral("sweep-batch needs exactly one model file, e.g. memoscope-cli "
-                           "sweep-batch model.pt --input 8x3x224x224 --batches 1,2,4,8"));
-    if (parser.values(o.input).isEmpty())
-        return cli.fail(ExitBadInput, QStringLiteral("sweep-batch needs --input SPEC for each model input"));
-    QVector<int> batches;
-    // Every part must be a number: `1,,2` is a typo to point out, not two batch sizes.
-    const QStringList batchTexts = parser.value(o.batches).isEmpty() ? QStringList() : parser.value(o.batches).split(QLatin1Char(','));
-    for (const QString& text : batchTexts) {
-        bool ok = false;
-        const int batch = text.trimmed().toInt(&ok);
-        if (!ok || batch < 1)
-            return cli.fail(ExitBadInput,
-                QStringLiteral("--batches must list whole numbers of at least 1 such as 1,2,4,8, not '%1'")
-                    .arg(parser.value(o.batches)));
-        if (!batches.contains(batch))
-            batches << batch;
-    }
-    if (batches.size() < 2)
-        return cli.fail(ExitBadInput,
-            QStringLiteral("--batches needs at least two different batch sizes to fit a line, e.g. --batches 1,2,4,8"));
-    qint64 budget = 0;
-    if (parser.isSet(o.budget) && (!parseByteSize(parser.value(o.budget), &budget) || budget <= 0))
-        return cli.fail(ExitBadInput,
-            QStringLiteral("--budget must be a size in bytes such as 512M or 2G, not '%1'")
-                .arg(parser.value(o.budget)));
-    RunConfig base;
-    base.modelPath = parser.positionalArguments().first();
+    SweepRequest request;
+    if (const QString error = readRequest(parser, o, &request); !error.isEmpty())
+        return cli.fail(ExitBadInput, error);
     const std::optional<QStringList> libraries = loadOpsLibraries(cli, parser, &exitCode);
     if (!libraries)
         return exitCode;
-    base.opsLibraries = *libraries;
-    if (!parseMode(parser.value(o.mode), &base.mode))
-        return cli.fail(
-            ExitBadInput, QStringLiteral("--mode must be train or inference, not '%1'").arg(parser.value(o.mode)));
-    if (!parseOptimizer(parser.value(o.optimizer), &base.optimizer))
-        return cli.fail(
-            ExitBadInput, QStringLiteral("--optimizer must be sgd or adam, not '%1'").arg(parser.value(o.optimizer)));
-    bool ok = false;
-    base.iterations = parser.value(o.iterations).toInt(&ok);
-    if (!ok || base.iterations < 1)
-        return cli.fail(ExitBadInput, QStringLiteral("--iterations must be a whole number of at least 1"));
-    // Every input must have a batch dimension before anything runs.
-    for (const QString& input : parser.values(o.input)) {
-        QString error;
-        withBatch(input, 1, &error);
-        if (!error.isEmpty())
-            return cli.fail(ExitBadInput, QStringLiteral("--input %1").arg(error));
-    }
+    request.base.opsLibraries = *libraries;
 
     std::unique_ptr<Store> store = cli.openStore(parser, StoreAccess::ReadWrite);
-    Sweep sweep(cli, *store, base, parser.values(o.input), parser.value(o.labels));
-    QVector<Measured> measured;
+    Sweep sweep(cli, *store, request.base, parser.values(o.input), parser.value(o.labels));
+    SweepResult result;
     QVector<BatchPeak> peaks;
-    for (int batch : batches) {
+    for (int batch : request.batches) {
         Measured point;
         if (const int code = sweep.measure(batch, &point); code != ExitOk)
             return code;
-        measured << point;
+        result.measured << point;
         peaks << BatchPeak { batch, point.peakBytes };
     }
-    const BatchFit fit = fitBatchPeaks(peaks);
-    if (!fit.valid)
+    result.fit = fitBatchPeaks(peaks);
+    if (!result.fit.valid)
         return cli.fail(ExitModelFailed,
             QStringLiteral("the peak does not grow with the batch size here, so no largest batch can be predicted"));
-
-    // The prediction, then real runs around it until the largest batch that fits is next to one that does not.
-    QVector<Measured> checks;
-    int predicted = 0;
-    int largest = 0;
-    if (budget > 0) {
-        predicted = fit.largestBatchWithin(budget);
-        int batch = std::max(1, predicted);
-        const int maxChecks = 8;
-        Measured point;
-        for (int step = 0; step < maxChecks; ++step) {
-            if (const int code = sweep.measure(batch, &point); code != ExitOk)
-                return code;
-            checks << point;
-            if (point.peakBytes > budget) {
-                if (batch == 1 || largest == batch - 1)
-                    break;
-                // Down by as many samples as the overshoot is worth on the line, to the next size not known to fit.
-                const int over = int(std::ceil(double(point.peakBytes - budget) / fit.bytesPerSample));
-                batch = std::max({ 1, largest + 1, batch - std::max(1, over) });
-            } else {
-                largest = batch;
-                ++batch;
-                if (std::any_of(checks.begin(), checks.end(), [&](const Measured& m) { return m.batch == batch; }))
-                    break;
-            }
-        }
+    if (request.budget > 0) {
+        result.predicted = result.fit.largestBatchWithin(request.budget);
+        if (const int code = checkBudget(sweep, result.fit, request.budget, &result.checks, &result.largest);
+            code != ExitOk)
+            return code;
     }
-
-    if (parser.isSet(CliContext::jsonOption())) {
-        QJsonObject json;
-        json[QStringLiteral("model")] = base.modelPath;
-        json[QStringLiteral("mode")] = modeName(base.mode);
-        QJsonArray points;
-        for (const Measured& point : measured)
-            points.append(measuredJson(point, fit));
-        json[QStringLiteral("batches")] = points;
-        QJsonObject line;
-        line[QStringLiteral("fixed_bytes")] = double(qint64(fit.fixedBytes));
-        line[QStringLiteral("bytes_per_sample")] = double(qint64(fit.bytesPerSample));
-        line[QStringLiteral("r_squared")] = fit.rSquared;
-        json[QStringLiteral("fit")] = line;
-        if (budget > 0) {
-            json[QStringLiteral("budget_bytes")] = double(budget);
-            json[QStringLiteral("predicted_largest_batch")] = predicted;
-            json[QStringLiteral("largest_batch")] = largest;
-            QJsonArray verification;
-            for (const Measured& check : checks) {
-                QJsonObject entry = measuredJson(check, fit);
-                entry[QStringLiteral("fits")] = check.peakBytes <= budget;
-                verification.append(entry);
-            }
-            json[QStringLiteral("verification")] = verification;
-        }
-        cli.printJson(json);
-        return ExitOk;
-    }
-    QString text;
-    QTextStream out(&text);
-    out << "Batch  Peak        Predicted   Run\n";
-    for (const Measured& point : measured)
-        out << QStringLiteral("%1  %2  %3  %4\n")
-                   .arg(point.batch, 5)
-                   .arg(formatBytes(point.peakBytes), -10)
-                   .arg(formatBytes(qint64(fit.predict(point.batch))), -10)
-                   .arg(point.runId);
-    out << "Fit: " << formatBytes(qint64(fit.fixedBytes)) << " fixed + " << formatBytes(qint64(fit.bytesPerSample))
-        << " per sample (R^2 " << QString::number(fit.rSquared, 'f', 4) << ")\n";
-    if (budget > 0) {
-        out << "Budget " << formatBytes(budget) << ": predicted largest batch " << predicted << "\n";
-        for (const Measured& check : checks)
-            out << "  checked batch " << check.batch << ": measured " << formatBytes(check.peakBytes) << ", predicted "
-                << formatBytes(qint64(fit.predict(check.batch))) << (check.peakBytes <= budget ? ", fits" : ", over")
-                << " (run " << check.runId << ")\n";
-        out << "Largest batch that fits: " << largest << "\n";
-    }
-    cli.print(text);
+    if (parser.isSet(CliContext::jsonOption()))
+        cli.printJson(resultJson(request, result));
+    else
+        cli.print(resultText(request, result));
     return ExitOk;
 }
 
