@@ -107,6 +107,20 @@ namespace {
         }
         return ExitOk;
     }
+
+    // Advice reads a whole traced run; empty when the run has one.
+    QString whyNotAdvisable(const StoredRun& run)
+    {
+        if (run.summary.status != RunStatus::Complete)
+            return QStringLiteral("run %1 is %2: advice needs a complete run")
+                .arg(run.summary.id)
+                .arg(statusName(run.summary.status));
+        if (!run.metrics.traced || run.trace.events.empty())
+            return QStringLiteral(
+                "run %1 recorded no allocations (--no-trace): profile the model with tracing to get advice")
+                .arg(run.summary.id);
+        return {};
+    }
 }
 
 int runAdviseCommand(const CliContext& cli, const QStringList& arguments)
@@ -149,15 +163,8 @@ int runAdviseCommand(const CliContext& cli, const QStringList& arguments)
     const std::optional<StoredRun> run = cli.loadRun(*store, runId, /*withEvents=*/true, &exitCode);
     if (!run)
         return exitCode;
-    if (run->summary.status != RunStatus::Complete)
-        return cli.fail(ExitBadInput,
-            QStringLiteral("run %1 is %2: advice needs a complete run")
-                .arg(runId)
-                .arg(statusName(run->summary.status)));
-    if (!run->metrics.traced || run->trace.events.empty())
-        return cli.fail(ExitBadInput,
-            QStringLiteral("run %1 recorded no allocations (--no-trace): profile the model with tracing to get advice")
-                .arg(runId));
+    if (const QString why = whyNotAdvisable(*run); !why.isEmpty())
+        return cli.fail(ExitBadInput, why);
 
     const Advisor advisor(*run, measuredAccuracies(*store, *run));
     const Advice advice = advisor.advice();
