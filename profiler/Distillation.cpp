@@ -85,8 +85,8 @@ namespace {
         std::vector<at::Tensor> m_own;
     };
 
-    double heldOutScore(torch::jit::Module& teacher, torch::jit::Module& student, Dataset& data, const DistillSettings& settings,
-        const RoundedWeights& rounded)
+    double heldOutScore(torch::jit::Module& teacher, torch::jit::Module& student, Dataset& data,
+        const DistillSettings& settings, const RoundedWeights& rounded)
     {
         const RoundedView view(rounded);
         if (data.labelled())
@@ -97,10 +97,69 @@ namespace {
         qint64 batches = 0;
         for (qint64 first = 0; first < data.size(); first += settings.batchSize, ++batches) {
             const DataBatch batch = data.batch(first, settings.batchSize);
-            loss += distillationLoss(logitsOf(student, batch.inputs), logitsOf(teacher, batch.inputs), settings.temperature)
+            loss += distillationLoss(
+                logitsOf(student, batch.inputs), logitsOf(teacher, batch.inputs), settings.temperature)
                         .item<double>();
         }
         return batches ? -loss / double(batches) : 0;
+    }
+
+    // Refuses a student whose outputs cannot be compared with the teacher's before spending any time.
+    void checkStudentMatches(
+        torch::jit::Module& teacher, torch::jit::Module& student, Dataset& train, const DistillSettings& settings)
+    {
+        torch::NoGradGuard noGrad;
+        student.eval();
+        const DataBatch probe = train.batch(0, std::min<int64_t>(settings.batchSize, train.size()));
+        const at::Tensor s = logitsOf(student, probe.inputs);
+        const at::Tensor t = logitsOf(teacher, probe.inputs);
+        if (!s.defined() || s.sizes() != t.sizes())
+            throw ProfileError(ExitBadInput,
+                QStringLiteral(
+                    "the student's output has shape %1 but the teacher's has %2: a student must give outputs "
+                    "of the teacher's shape")
+                    .arg(QString::fromStdString(s.defined() ? c10::str(s.sizes()) : std::string("none")),
+                        QString::fromStdString(c10::str(t.sizes()))));
+    }
+
+    std::unique_ptr<torch::optim::Optimizer> makeOptimizer(
+        const std::vector<at::Tensor>& parameters, const DistillSettings& settings)
+    {
+        if (settings.optimizer == OptimizerKind::Adam)
+            return std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(settings.learningRate));
+        return std::make_unique<torch::optim::SGD>(
+            parameters, torch::optim::SGDOptions(settings.learningRate).momentum(0.9));
+    }
+
+    // One optimizer step on one batch; returns its loss.
+    double trainOnBatch(torch::jit::Module& teacher, torch::jit::Module& student, const DataBatch& batch,
+        torch::optim::Optimizer& optimizer, const DistillSettings& settings, const RoundedWeights& rounded)
+    {
+        at::Tensor teacherLogits;
+        {
+            torch::NoGradGuard noGrad;
+            teacherLogits = logitsOf(teacher, batch.inputs);
+        }
+        optimizer.zero_grad();
+        at::Tensor loss;
+        {
+            // Gradients computed at the rounded weights update the weights themselves (straight-through).
+            const RoundedView view(rounded);
+            const at::Tensor logits = logitsOf(student, batch.inputs);
+            loss = distillationLoss(logits, teacherLogits, settings.temperature);
+            if (batch.labels.defined())
+                loss = settings.alpha
+                        * torch::cross_entropy_loss(
+                            logits.reshape({ -1, logits.size(-1) }), batch.labels.reshape({ -1 }))
+                    + (1.0 - settings.alpha) * loss;
+            if (!loss.requires_grad())
+                throw ProfileError(ExitBadInput,
+                    QStringLiteral("the student's output does not depend on any weight it can train (int8 layers "
+                                   "are not trained): distill before quantizing, or right after it"));
+            loss.backward();
+        }
+        optimizer.step();
+        return loss.item<double>();
     }
 }
 
@@ -114,27 +173,8 @@ DistillResult distill(torch::jit::Module& teacher, torch::jit::Module& student, 
             QStringLiteral("the student has no float weights to train (int8 weights are not trained): distill before "
                            "quantizing, e.g. --apply prune-structured=0.5 --distill DATA --apply int8-dynamic"));
     teacher.eval();
-    {
-        // Refuse a student whose outputs cannot be compared with the teacher's before spending any time.
-        torch::NoGradGuard noGrad;
-        student.eval();
-        const DataBatch probe = train.batch(0, std::min<int64_t>(settings.batchSize, train.size()));
-        const at::Tensor s = logitsOf(student, probe.inputs);
-        const at::Tensor t = logitsOf(teacher, probe.inputs);
-        if (!s.defined() || s.sizes() != t.sizes())
-            throw ProfileError(ExitBadInput,
-                QStringLiteral("the student's output has shape %1 but the teacher's has %2: a student must give outputs "
-                               "of the teacher's shape")
-                    .arg(QString::fromStdString(s.defined() ? c10::str(s.sizes()) : std::string("none")),
-                        QString::fromStdString(c10::str(t.sizes()))));
-    }
-
-    std::unique_ptr<torch::optim::Optimizer> optimizer;
-    if (settings.optimizer == OptimizerKind::Adam)
-        optimizer = std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(settings.learningRate));
-    else
-        optimizer = std::make_unique<torch::optim::SGD>(
-            parameters, torch::optim::SGDOptions(settings.learningRate).momentum(0.9));
+    checkStudentMatches(teacher, student, train, settings);
+    const std::unique_ptr<torch::optim::Optimizer> optimizer = makeOptimizer(parameters, settings);
 
     DistillResult result;
     double best = heldOutScore(teacher, student, heldOut, settings, rounded);
@@ -154,33 +194,12 @@ DistillResult distill(torch::jit::Module& teacher, torch::jit::Module& student, 
                 break;
             }
             const DataBatch batch = train.batch(index * settings.batchSize, settings.batchSize);
-            at::Tensor teacherLogits;
-            {
-                torch::NoGradGuard noGrad;
-                teacherLogits = logitsOf(teacher, batch.inputs);
-            }
-            optimizer->zero_grad();
-            at::Tensor loss;
-            {
-                // Gradients computed at the rounded weights update the weights themselves (straight-through).
-                const RoundedView view(rounded);
-                const at::Tensor logits = logitsOf(student, batch.inputs);
-                loss = distillationLoss(logits, teacherLogits, settings.temperature);
-                if (batch.labels.defined())
-                    loss = settings.alpha * torch::cross_entropy_loss(logits.reshape({ -1, logits.size(-1) }), batch.labels.reshape({ -1 }))
-                        + (1.0 - settings.alpha) * loss;
-                if (!loss.requires_grad())
-                    throw ProfileError(ExitBadInput,
-                        QStringLiteral("the student's output does not depend on any weight it can train (int8 layers "
-                                       "are not trained): distill before quantizing, or right after it"));
-                loss.backward();
-            }
-            optimizer->step();
-            total += loss.item<double>();
+            total += trainOnBatch(teacher, student, batch, *optimizer, settings, rounded);
         }
         if (result.cancelled)
             break;
-        DistillEpoch record { epoch, total / double(std::max<qint64>(1, batches)), heldOutScore(teacher, student, heldOut, settings, rounded) };
+        DistillEpoch record { epoch, total / double(std::max<qint64>(1, batches)),
+            heldOutScore(teacher, student, heldOut, settings, rounded) };
         result.epochs.push_back(record);
         if (progress)
             progress(record);

@@ -1,16 +1,16 @@
 #include "Optimizer.h"
 
-#include "InputFactory.h"
-#include "ProfileError.h"
-#include "RoundingSteps.h"
-#include "TorchWarnings.h"
-#include "Profiler.h"
-#include "TorchModel.h"
-#include "core/Store.h"
-#include "core/AtomicFile.h"
-#include "data/Dataset.h"
 #include "Distillation.h"
 #include "Fidelity.h"
+#include "InputFactory.h"
+#include "ProfileError.h"
+#include "Profiler.h"
+#include "RoundingSteps.h"
+#include "TorchModel.h"
+#include "TorchWarnings.h"
+#include "core/AtomicFile.h"
+#include "core/Store.h"
+#include "data/Dataset.h"
 #include "transform/DynamicQuantization.h"
 #include "transform/Precision.h"
 #include "transform/Pruning.h"
@@ -46,7 +46,8 @@ namespace {
     {
         if (config.apply.isEmpty())
             throw ProfileError(ExitBadInput,
-                QStringLiteral("nothing to apply: give at least one --apply (%1)").arg(knownTechniques().join(QStringLiteral(", "))));
+                QStringLiteral("nothing to apply: give at least one --apply (%1)")
+                    .arg(knownTechniques().join(QStringLiteral(", "))));
         for (const QString& technique : config.apply) {
             QString error;
             if (!TechniqueStep::parse(technique, &error))
@@ -64,7 +65,8 @@ namespace {
         if (!config.studentPath.isEmpty() && !QFileInfo(config.studentPath).isFile())
             throw ProfileError(ExitBadInput, QStringLiteral("student file %1 does not exist").arg(config.studentPath));
         if (config.outPath.isEmpty())
-            throw ProfileError(ExitBadInput, QStringLiteral("--out FILE is needed: where to write the optimized model"));
+            throw ProfileError(
+                ExitBadInput, QStringLiteral("--out FILE is needed: where to write the optimized model"));
         const QString problem = destinationProblem(config.outPath);
         if (!problem.isEmpty())
             throw ProfileError(ExitBadInput, problem);
@@ -89,7 +91,8 @@ namespace {
         }
         const std::string serialized = bytes.str();
         QString error;
-        if (!writeFileAtomically(path, QByteArray::fromRawData(serialized.data(), qsizetype(serialized.size())), &error))
+        if (!writeFileAtomically(
+                path, QByteArray::fromRawData(serialized.data(), qsizetype(serialized.size())), &error))
             throw ProfileError(ExitFailure, error);
     }
 
@@ -114,10 +117,17 @@ namespace {
         TransformReport apply(const QString& technique, torch::jit::Module& module, const TransformOptions& options,
             const InputFactory& inputs);
         void checkRuns(torch::jit::Module& module, const InputFactory& inputs) const;
+        // Applies every --apply step in order to `working` (a separate load of the original), recording each.
+        void applyAll(torch::jit::Module& working, TorchModel& original, OptimizationRecord& record,
+            const TransformOptions& options, const InputFactory& inputs);
+        // Checks, compares and writes the result.
+        void finish(
+            torch::jit::Module& working, TorchModel& original, OptimizationRecord& record, const InputFactory& inputs);
+        void measureAccuracy(torch::jit::Module& model, const QString& after, OptimizationRecord& record) const;
         void profileBoth(OptimizationRecord& record);
         void openData();
-        TransformReport distillInto(torch::jit::Module& working, torch::jit::Module& teacher, OptimizationRecord& record,
-            const RoundedWeights& rounded = {});
+        TransformReport distillInto(torch::jit::Module& working, torch::jit::Module& teacher,
+            OptimizationRecord& record, const RoundedWeights& rounded = {});
         // `student` is the model before `steps`: distilled seeing its weights rounded as they round them, then
         // given the steps again.
         TransformReport distillThroughRounding(torch::jit::Module& student, const std::vector<RoundingStep>& steps,
@@ -148,7 +158,9 @@ namespace {
                         known << l.path;
                 throw ProfileError(ExitBadInput,
                     QStringLiteral("--exclude %1 names no layer of this model (layers: %2)")
-                        .arg(layer, known.mid(0, 12).join(QStringLiteral(", ")) + (known.size() > 12 ? QStringLiteral(", ...") : QString())));
+                        .arg(layer,
+                            known.mid(0, 12).join(QStringLiteral(", "))
+                                + (known.size() > 12 ? QStringLiteral(", ...") : QString())));
             }
             options.excluded.insert(layer.toStdString());
         }
@@ -207,6 +219,37 @@ namespace {
         }
     }
 
+    // What one step did, kept in the record: the layers it changed or left out, and its notes.
+    void recordStep(const QString& technique, const TransformReport& report, OptimizationRecord& record)
+    {
+        for (const std::string& layer : report.changed)
+            if (!record.changedLayers.contains(QString::fromStdString(layer)))
+                record.changedLayers << QString::fromStdString(layer);
+        for (const SkippedLayer& skipped : report.skipped)
+            record.skippedLayers << SkippedLayerRecord { QString::fromStdString(skipped.layer),
+                QString::fromStdString(skipped.reason), technique };
+        for (const std::string& note : report.notes) {
+            // Structured pruning says what it cut in lines "layer: 64 -> 32".
+            if (technique.startsWith(QLatin1String("prune-structured")) && note.find(" -> ") != std::string::npos)
+                record.prunedLayers << QString::fromStdString(note);
+            else
+                record.notes << QString::fromStdString(note);
+        }
+    }
+
+    int64_t batchSizeOfInputs(const OptimizeConfig& config)
+    {
+        return std::max<int64_t>(1, batchSizeOf(config.inputs.value(0)));
+    }
+
+    void OptimizeSession::measureAccuracy(
+        torch::jit::Module& model, const QString& after, OptimizationRecord& record) const
+    {
+        if (m_evaluation)
+            record.accuracyByStep << StepAccuracy { after,
+                accuracy(model, *m_evaluation, batchSizeOfInputs(m_config)) };
+    }
+
     OptimizationRecord OptimizeSession::run()
     {
         validate(m_config);
@@ -234,16 +277,21 @@ namespace {
         checkRuns(original.module, inputs);
 
         openData();
-        const int64_t batchSize = std::max<int64_t>(1, batchSizeOf(m_config.inputs.value(0)));
-        auto measureAccuracy = [&](torch::jit::Module& model, const QString& after) {
-            if (m_evaluation)
-                record.accuracyByStep << StepAccuracy { after, accuracy(model, *m_evaluation, batchSize) };
-        };
-        measureAccuracy(original.module, QStringLiteral("original"));
+        measureAccuracy(original.module, QStringLiteral("original"), record);
 
         // The working copy is a fresh load, so the original stays untouched for the comparison.
         torch::jit::Module working = torch::jit::load(m_config.modelPath.toStdString());
         working.eval();
+        applyAll(working, original, record, options, inputs);
+        finish(working, original, record, inputs);
+        if (m_config.profile)
+            profileBoth(record);
+        return record;
+    }
+
+    void OptimizeSession::applyAll(torch::jit::Module& working, TorchModel& original, OptimizationRecord& record,
+        const TransformOptions& options, const InputFactory& inputs)
+    {
         // The model before the steps that store its weights rounded (int8, fp16), for a --distill after them.
         torch::jit::Module beforeRounding;
         std::vector<RoundingStep> roundingSteps;
@@ -256,7 +304,8 @@ namespace {
                         report = distillInto(working, original.module, record);
                     } else {
                         working = beforeRounding;
-                        report = distillThroughRounding(working, roundingSteps, original.module, record, options, inputs);
+                        report
+                            = distillThroughRounding(working, roundingSteps, original.module, record, options, inputs);
                     }
                     roundingSteps.clear();
                 } else {
@@ -275,24 +324,17 @@ namespace {
                     QStringLiteral("%1 cannot be applied to this model: %2; nothing was written")
                         .arg(technique, shortTorchMessage(error)));
             }
-            for (const std::string& layer : report.changed)
-                if (!record.changedLayers.contains(QString::fromStdString(layer)))
-                    record.changedLayers << QString::fromStdString(layer);
-            for (const SkippedLayer& skipped : report.skipped)
-                record.skippedLayers << SkippedLayerRecord { QString::fromStdString(skipped.layer),
-                    QString::fromStdString(skipped.reason), technique };
-            for (const std::string& note : report.notes) {
-                // Structured pruning says what it cut in lines "layer: 64 -> 32".
-                if (technique.startsWith(QLatin1String("prune-structured")) && note.find(" -> ") != std::string::npos)
-                    record.prunedLayers << QString::fromStdString(note);
-                else
-                    record.notes << QString::fromStdString(note);
-            }
+            recordStep(technique, report, record);
             // Edited methods only take effect in a freshly loaded module: the same file the user gets.
             working = script::roundTrip(working);
             working.eval();
-            measureAccuracy(working, technique);
+            measureAccuracy(working, technique, record);
         }
+    }
+
+    void OptimizeSession::finish(
+        torch::jit::Module& working, TorchModel& original, OptimizationRecord& record, const InputFactory& inputs)
+    {
         if (m_config.sparse) {
             record.paramBytesAfterDense = TorchModel::wrap(working, record.outputModel).parameterBytesWithoutBuffers();
             const TransformReport sparse = storeSparse(working);
@@ -301,25 +343,26 @@ namespace {
             record.notes << QStringLiteral("sparse storage: %1 layers stored as a mask and their non-zero values")
                                 .arg(sparse.changed.size());
         }
-
         QJsonObject applied { { QStringLiteral("applied"), QJsonArray::fromStringList(m_config.apply) },
             { QStringLiteral("source_sha256"), original.info.sha256 } };
         if (!record.quantizedEngine.isEmpty())
             applied[QStringLiteral("quantized_engine")] = record.quantizedEngine;
-        const std::unordered_map<std::string, std::string> extraFiles {
-            { "memoscope.json", QJsonDocument(applied).toJson(QJsonDocument::Compact).toStdString() }
-        };
+        const std::unordered_map<std::string, std::string> extraFiles { { "memoscope.json",
+            QJsonDocument(applied).toJson(QJsonDocument::Compact).toStdString() } };
         step(QStringLiteral("checking"));
         checkRuns(working, inputs);
 
         step(QStringLiteral("measuring fidelity"));
         // On the evaluation data when there is some (a model's real inputs), else on inputs made from the specs.
-        const auto fidelityInputs = m_evaluation ? datasetInputs(*m_evaluation, batchSize)
-                                                 : std::function<std::vector<c10::IValue>()>([&inputs] { return inputs.makeInputs(); });
+        const int64_t batchSize = batchSizeOfInputs(m_config);
+        const auto fidelityInputs = m_evaluation
+            ? datasetInputs(*m_evaluation, batchSize)
+            : std::function<std::vector<c10::IValue>()>([&inputs] { return inputs.makeInputs(); });
         const int fidelityBatches = m_evaluation
             ? int(std::max<qint64>(1, (m_evaluation->size() + batchSize - 1) / batchSize))
             : m_config.fidelityBatches;
-        record.fidelity = compareModels(original.module, working, fidelityInputs, fidelityBatches, m_evaluation, batchSize);
+        record.fidelity
+            = compareModels(original.module, working, fidelityInputs, fidelityBatches, m_evaluation, batchSize);
 
         step(QStringLiteral("writing"));
         writeModel(working, m_config.outPath, extraFiles);
@@ -327,10 +370,6 @@ namespace {
         record.paramBytesAfter = written.parameterBytesWithoutBuffers();
         record.bufferBytesAfter = written.bufferBytes;
         record.fileBytesAfter = QFileInfo(m_config.outPath).size();
-
-        if (m_config.profile)
-            profileBoth(record);
-        return record;
     }
 
     void OptimizeSession::openData()
@@ -360,7 +399,8 @@ namespace {
             throw ProfileError(ExitBadInput, QStringLiteral("distill needs --distill DATA"));
         if (!m_config.studentPath.isEmpty())
             working = TorchModel::load(m_config.studentPath).module;
-        const DistillResult result = distill(teacher, working, *m_distillTrain, *m_distillHeldOut, m_config.distillSettings,
+        const DistillResult result = distill(
+            teacher, working, *m_distillTrain, *m_distillHeldOut, m_config.distillSettings,
             [this](const DistillEpoch& epoch) {
                 step(QStringLiteral("distilling: epoch %1/%2, loss %3, held-out %4")
                          .arg(epoch.epoch)
@@ -381,7 +421,8 @@ namespace {
         const std::vector<RoundingStep>& steps, torch::jit::Module& teacher, OptimizationRecord& record,
         const TransformOptions& options, const InputFactory& inputs)
     {
-        TransformReport report = distillInto(student, teacher, record, roundedWeightsOf(student, steps, options.perChannel));
+        TransformReport report
+            = distillInto(student, teacher, record, roundedWeightsOf(student, steps, options.perChannel));
         QStringList again;
         for (const RoundingStep& rounding : steps) {
             apply(rounding.technique, student, options, inputs); // its report was taken when it was first applied
@@ -406,12 +447,14 @@ namespace {
             if (!optimized && m_config.baselineRunId >= 0) {
                 const std::optional<StoredRun> baseline = m_store->load(m_config.baselineRunId, false);
                 if (!baseline)
-                    throw ProfileError(ExitBadInput, QStringLiteral("there is no baseline run %1").arg(m_config.baselineRunId));
+                    throw ProfileError(
+                        ExitBadInput, QStringLiteral("there is no baseline run %1").arg(m_config.baselineRunId));
                 record.baselineRunId = m_config.baselineRunId;
                 record.peakBytesBefore = baseline->metrics.peakBytes;
                 continue;
             }
-            step(optimized ? QStringLiteral("profiling the optimized model") : QStringLiteral("profiling the original"));
+            step(
+                optimized ? QStringLiteral("profiling the optimized model") : QStringLiteral("profiling the original"));
             settings.modelPath = optimized ? record.outputModel : record.sourceModel;
             settings.name = optimized ? QStringLiteral("optimized: %1").arg(m_config.apply.join(QStringLiteral(" + ")))
                                       : QStringLiteral("baseline");
