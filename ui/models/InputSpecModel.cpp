@@ -28,13 +28,10 @@ namespace {
         using Kind = ArgumentType::Kind;
         switch (type.kind) {
         case Kind::Int:
-            return QStringLiteral("int");
         case Kind::Float:
-            return QStringLiteral("float");
         case Kind::Bool:
-            return QStringLiteral("bool");
         case Kind::Str:
-            return QStringLiteral("str");
+            return type.toString(); // the scalar's own name, which is also its spec's prefix (int:16000)
         case Kind::Tensor:
         case Kind::Any:
             return QStringLiteral("tensor");
