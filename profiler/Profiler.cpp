@@ -1,8 +1,8 @@
 #include "Profiler.h"
 
 #include "AllocationRecorder.h"
-#include "ModuleHierarchy.h"
 #include "CheckpointChoice.h"
+#include "ModuleHierarchy.h"
 #include "OperatorLibraries.h"
 #include "ProfileError.h"
 #include "StepRunner.h"
@@ -19,9 +19,9 @@
 #include <torch/version.h>
 
 #include <QElapsedTimer>
-#include <dlfcn.h>
 #include <QFile>
 #include <QFileInfo>
+#include <dlfcn.h>
 #include <unordered_set>
 
 namespace memoscope {
@@ -170,6 +170,10 @@ namespace {
         ProfileOutcome run();
 
     private:
+        // Loads the model as the run asks (engine, operator libraries, checkpointing) and binds the inputs to it.
+        TorchModel load(std::optional<InputFactory>& inputs);
+        // The warm-up and measured iterations, recording as the run asks.
+        void iterate(TorchModel& model, StepRunner& runner, qint32 lossLayer, InputFactory* inputs, TrainingData* data);
         void report(ProfileProgress::Stage stage, int iteration, int total)
         {
             if (m_progress)
@@ -208,28 +212,11 @@ namespace {
         return layers;
     }
 
-    ProfileOutcome Session::run()
+    TorchModel Session::load(std::optional<InputFactory>& inputs)
     {
-        ProfileOutcome outcome;
-        validate(m_config);
-        const qint64 memoryLimit = effectiveMemoryLimit(m_config);
-        m_recorder.install(); // before loading, so the model's own tensors count against the limit
-        if (m_config.threads > 0) {
-            at::set_num_threads(m_config.threads);
-            setBlasThreads(m_config.threads);
-        }
-        torch::manual_seed(0);
-        // The graph executor's optimizations fuse a training graph into one differentiable node, hiding which
-        // layer each backward allocation belongs to. Without them TorchScript runs op by op, as eager PyTorch.
-        torch::jit::setGraphExecutorOptimize(false);
-
-        // With --data the inputs come from the data set; --input then only gives their shape, if anything.
-        std::optional<InputFactory> inputs;
-        if (m_config.data.isEmpty())
-            inputs.emplace(m_config.inputs, m_config.labels);
-        const std::unique_ptr<TrainingData> data = openData(m_config);
         // Packed quantized weights are repacked for the current engine as a model loads: choose it first.
-        const bool askedForEngine = !m_config.quantizedEngine.isEmpty() && m_config.quantizedEngine != QLatin1String("auto");
+        const bool askedForEngine
+            = !m_config.quantizedEngine.isEmpty() && m_config.quantizedEngine != QLatin1String("auto");
         chooseQuantizedEngine(m_config.quantizedEngine);
         QElapsedTimer loading;
         loading.start();
@@ -250,6 +237,61 @@ namespace {
             if (m_budgetPlan)
                 m_metrics.plannedPeakBytes = m_budgetPlan->plannedPeakBytes;
         }
+        return model;
+    }
+
+    void Session::iterate(
+        TorchModel& model, StepRunner& runner, qint32 lossLayer, InputFactory* inputs, TrainingData* data)
+    {
+        // Under a memory limit (always: the guard, or the machine's memory) the warm-up is recorded too, so
+        // that a limit reached there names the layer and the phase; its events are dropped when the measured
+        // iterations begin.
+        const bool recordWarmup = m_config.trace;
+        const int total = m_config.warmup + m_config.iterations;
+        for (int i = 0; i < total; ++i) {
+            const bool measured = i >= m_config.warmup;
+            if (m_config.trace && (i == m_config.warmup || (i == 0 && recordWarmup))) {
+                if (m_recording)
+                    m_recorder.discard();
+                m_recorder.begin(&model.layers, lossLayer, moduleLayers(model));
+                m_recording = true;
+                recordSetup(m_recorder, model, runner, inputs, data);
+            }
+            if (i == m_config.warmup)
+                resetCheckpointStats();
+            if (measured)
+                report(ProfileProgress::Stage::Measuring, i - m_config.warmup + 1, m_config.iterations);
+            else
+                report(ProfileProgress::Stage::Warmup, i + 1, m_config.warmup);
+            QElapsedTimer timer;
+            timer.start();
+            runner.runIteration(measured ? i - m_config.warmup : i, m_recording ? &m_recorder : nullptr);
+            if (measured)
+                m_metrics.iterationMs << double(timer.nsecsElapsed()) / 1e6;
+        }
+    }
+
+    ProfileOutcome Session::run()
+    {
+        ProfileOutcome outcome;
+        validate(m_config);
+        const qint64 memoryLimit = effectiveMemoryLimit(m_config);
+        m_recorder.install(); // before loading, so the model's own tensors count against the limit
+        if (m_config.threads > 0) {
+            at::set_num_threads(m_config.threads);
+            setBlasThreads(m_config.threads);
+        }
+        torch::manual_seed(0);
+        // The graph executor's optimizations fuse a training graph into one differentiable node, hiding which
+        // layer each backward allocation belongs to. Without them TorchScript runs op by op, as eager PyTorch.
+        torch::jit::setGraphExecutorOptimize(false);
+
+        // With --data the inputs come from the data set; --input then only gives their shape, if anything.
+        std::optional<InputFactory> inputs;
+        if (m_config.data.isEmpty())
+            inputs.emplace(m_config.inputs, m_config.labels);
+        const std::unique_ptr<TrainingData> data = openData(m_config);
+        TorchModel model = load(inputs);
         if (data)
             m_metrics.data = data->description();
         m_runId = m_store.beginRun(m_store.recordModel(model.info), m_config);
@@ -266,32 +308,7 @@ namespace {
                     m_config.labels.isEmpty() ? QStringLiteral("mean") : QStringLiteral("cross_entropy"))
                 : -1;
             m_recorder.setMemoryLimit(memoryLimit);
-            // Under a memory limit (always: the guard, or the machine's memory) the warm-up is recorded too, so
-            // that a limit reached there names the layer and the phase; its events are dropped when the measured
-            // iterations begin.
-            const bool recordWarmup = m_config.trace;
-            const int total = m_config.warmup + m_config.iterations;
-            for (int i = 0; i < total; ++i) {
-                const bool measured = i >= m_config.warmup;
-                if (m_config.trace && (i == m_config.warmup || (i == 0 && recordWarmup))) {
-                    if (m_recording)
-                        m_recorder.discard();
-                    m_recorder.begin(&model.layers, lossLayer, moduleLayers(model));
-                    m_recording = true;
-                    recordSetup(m_recorder, model, runner, inputs ? &*inputs : nullptr, data.get());
-                }
-                if (i == m_config.warmup)
-                    resetCheckpointStats();
-                if (measured)
-                    report(ProfileProgress::Stage::Measuring, i - m_config.warmup + 1, m_config.iterations);
-                else
-                    report(ProfileProgress::Stage::Warmup, i + 1, m_config.warmup);
-                QElapsedTimer timer;
-                timer.start();
-                runner.runIteration(measured ? i - m_config.warmup : i, m_recording ? &m_recorder : nullptr);
-                if (measured)
-                    m_metrics.iterationMs << double(timer.nsecsElapsed()) / 1e6;
-            }
+            iterate(model, runner, lossLayer, inputs ? &*inputs : nullptr, data.get());
             m_metrics.recomputeMs = double(checkpointStats().recomputeNs) / 1e6 / m_config.iterations;
             m_metrics.phasePrecision = runner.phasePrecision();
             m_metrics.losses = runner.losses().mid(m_config.warmup);
