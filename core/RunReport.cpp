@@ -113,102 +113,110 @@ QJsonArray runListToJson(const QVector<RunSummary>& runs)
     return list;
 }
 
-QString runToText(const StoredRun& run, int topLayers, bool allLayers)
-{
-    const RunMetrics& m = run.metrics;
-    const RunConfig& config = run.summary.config;
-    QString text;
-    QTextStream out(&text);
-    out << "Run " << run.summary.id << "  " << statusName(run.summary.status) << "  "
-        << QFileInfo(run.summary.modelPath).fileName() << "  (" << modeName(config.mode);
-    if (config.mode == RunMode::Train)
-        out << ", " << optimizerName(config.optimizer);
-    out << ", " << config.iterations << " iterations after " << config.warmup << " warm-up, " << m.threads
-        << (m.threads == 1 ? " thread)" : " threads)") << "\n";
-    out << "Memory limit: " << memoryLimitText(config) << "\n";
-    if (!run.summary.error.isEmpty())
-        out << "Error: " << run.summary.error << "\n";
-    if (config.recorded())
-        out << "Recorded in process: " << (config.modelClass.isEmpty() ? QStringLiteral("a model") : config.modelClass)
-            << (config.optimizerClass.isEmpty() ? QString() : QStringLiteral(", ") + config.optimizerClass) << ", torch "
-            << m.libtorchVersion << (config.device.isEmpty() ? QString() : QStringLiteral(", ") + config.device)
-            << (config.rank >= 0 ? QStringLiteral(", rank %1 of %2").arg(config.rank).arg(config.worldSize) : QString())
-            << "\n";
-    if (m.hasOutOfMemory) {
-        const OutOfMemoryMoment& oom = m.outOfMemory;
-        out << "Out of memory: " << formatBytes(oom.requestedBytes) << " requested with " << formatBytes(oom.liveBytes)
-            << " live, limit " << formatBytes(oom.limitBytes) << ", in " << phaseName(oom.phase)
-            << (oom.layer.isEmpty() ? QString() : QStringLiteral(", layer ") + oom.layer)
-            << (oom.op.isEmpty() ? QString() : QStringLiteral(" (") + oom.op + QLatin1Char(')')) << "\n";
-        for (Category category : allCategories())
-            if (oom.liveByCategory[int(category)] != 0)
-                out << "  " << categoryLabel(category).leftJustified(17) << formatBytes(oom.liveByCategory[int(category)])
-                    << "\n";
-    }
-    if (run.optimization)
-        out << "Optimized model: " << run.optimization->applied.join(QStringLiteral(", then ")) << " of "
-            << QFileInfo(run.optimization->sourceModel).fileName() << " (baseline run " << run.optimization->baselineRunId
-            << ")\n";
-    if (run.prediction) {
-        const PredictionRecord& p = *run.prediction;
-        out << "Advisor's prediction: peak " << formatBytes(p.predictedPeakBytes) << ", measured "
-            << formatBytes(p.measuredPeakBytes) << "; saving predicted " << formatBytes(p.predictedSavingBytes())
-            << ", measured " << formatBytes(p.measuredSavingBytes());
-        if (std::isfinite(p.savingError()))
-            out << " (" << (p.savingError() >= 0 ? "+" : "") << QString::number(p.savingError() * 100, 'f', 1) << " %)";
-        out << "\n";
-    }
-    if (!m.traced) {
-        out << "Not traced (--no-trace): iteration " << QString::number(m.iterationMsMedian, 'f', 2)
-            << " ms median; process peak RSS " << formatBytes(m.rssPeakBytes) << "\n";
-        return text;
-    }
-    out << "Parameters       " << formatBytes(run.model.paramBytes) << " (" << run.model.paramCount
-        << " values, buffers included"
-        << (m.constantCount > 0 ? QStringLiteral("; %1 in %2 values held as constants")
-                                      .arg(formatBytes(m.constantBytes))
-                                      .arg(m.constantCount)
-                                : QString())
-        << ")\n";
-    out << "Peak             " << formatBytes(m.peakBytes) << " at " << QString::number(m.peakTimeNs / 1e6, 'f', 1)
-        << " ms, " << phaseName(m.peakPhase)
-        << (m.peakLayer.isEmpty() ? QString() : QStringLiteral(", in ") + m.peakLayer)
-        << (m.peakOp.isEmpty() ? QString() : QStringLiteral(" (") + m.peakOp + QLatin1Char(')')) << "\n";
-    for (Category category : allCategories())
-        if (m.categoriesAtPeak[int(category)] != 0)
-            out << "  " << categoryLabel(category).leftJustified(17) << formatBytes(m.categoriesAtPeak[int(category)])
+namespace {
+    // What ran and how: the model, the mode, the limit, and what ended or changed the run.
+    void writeRunHeader(QTextStream& out, const StoredRun& run)
+    {
+        const RunMetrics& m = run.metrics;
+        const RunConfig& config = run.summary.config;
+        out << "Run " << run.summary.id << "  " << statusName(run.summary.status) << "  "
+            << QFileInfo(run.summary.modelPath).fileName() << "  (" << modeName(config.mode);
+        if (config.mode == RunMode::Train)
+            out << ", " << optimizerName(config.optimizer);
+        out << ", " << config.iterations << " iterations after " << config.warmup << " warm-up, " << m.threads
+            << (m.threads == 1 ? " thread)" : " threads)") << "\n";
+        out << "Memory limit: " << memoryLimitText(config) << "\n";
+        if (!run.summary.error.isEmpty())
+            out << "Error: " << run.summary.error << "\n";
+        if (config.recorded())
+            out << "Recorded in process: "
+                << (config.modelClass.isEmpty() ? QStringLiteral("a model") : config.modelClass)
+                << (config.optimizerClass.isEmpty() ? QString() : QStringLiteral(", ") + config.optimizerClass)
+                << ", torch " << m.libtorchVersion
+                << (config.device.isEmpty() ? QString() : QStringLiteral(", ") + config.device)
+                << (config.rank >= 0 ? QStringLiteral(", rank %1 of %2").arg(config.rank).arg(config.worldSize)
+                                     : QString())
                 << "\n";
-    out << "Allocated        " << formatBytes(m.totalAllocatedBytes) << " in " << m.eventCount << " events, "
-        << percent(m.attributedFraction) << " attributed to a layer or phase\n";
-    out << "Iteration        " << QString::number(m.iterationMsMedian, 'f', 2) << " ms median\n";
-    if (!m.checkpointSegments.isEmpty()) {
-        out << "Checkpointed     " << m.checkpointSegments.join(QStringLiteral(", ")) << " (recompute "
-            << QString::number(m.recomputeMs, 'f', 1) << " ms per iteration)\n";
-        if (m.plannedPeakBytes > 0)
-            out << "  planned peak   " << formatBytes(m.plannedPeakBytes) << ", measured " << formatBytes(m.peakBytes)
-                << "\n";
+        if (m.hasOutOfMemory) {
+            const OutOfMemoryMoment& oom = m.outOfMemory;
+            out << "Out of memory: " << formatBytes(oom.requestedBytes) << " requested with "
+                << formatBytes(oom.liveBytes) << " live, limit " << formatBytes(oom.limitBytes) << ", in "
+                << phaseName(oom.phase) << (oom.layer.isEmpty() ? QString() : QStringLiteral(", layer ") + oom.layer)
+                << (oom.op.isEmpty() ? QString() : QStringLiteral(" (") + oom.op + QLatin1Char(')')) << "\n";
+            for (Category category : allCategories())
+                if (oom.liveByCategory[int(category)] != 0)
+                    out << "  " << categoryLabel(category).leftJustified(17)
+                        << formatBytes(oom.liveByCategory[int(category)]) << "\n";
+        }
+        if (run.optimization)
+            out << "Optimized model: " << run.optimization->applied.join(QStringLiteral(", then ")) << " of "
+                << QFileInfo(run.optimization->sourceModel).fileName() << " (baseline run "
+                << run.optimization->baselineRunId << ")\n";
+        if (run.prediction) {
+            const PredictionRecord& p = *run.prediction;
+            out << "Advisor's prediction: peak " << formatBytes(p.predictedPeakBytes) << ", measured "
+                << formatBytes(p.measuredPeakBytes) << "; saving predicted " << formatBytes(p.predictedSavingBytes())
+                << ", measured " << formatBytes(p.measuredSavingBytes());
+            if (std::isfinite(p.savingError()))
+                out << " (" << (p.savingError() >= 0 ? "+" : "") << QString::number(p.savingError() * 100, 'f', 1)
+                    << " %)";
+            out << "\n";
+        }
     }
-    QStringList precision;
-    for (Phase phase : allPhases())
-        if (!m.phasePrecision[int(phase)].isEmpty())
-            precision << phaseName(phase) + QLatin1Char(' ') + m.phasePrecision[int(phase)];
-    if (!precision.isEmpty())
-        out << "Precision        " << precision.join(QStringLiteral(", ")) << "\n";
-    if (!m.data.isEmpty())
-        out << "Data             " << m.data << "\n";
-    if (!m.suppliedOperators.isEmpty())
-        out << "Supplied ops     " << m.suppliedOperators.join(QStringLiteral(", "))
-            << " (newer than this LibTorch; Memoscope's own implementation)\n";
-    if (!m.operatorLibraries.isEmpty())
-        out << "Op libraries     " << m.operatorLibraries.join(QStringLiteral(", ")) << "\n";
-    if (!m.attributionNote.isEmpty())
-        out << "Layers           " << m.attributionNote << "\n";
-    out << "Process peak RSS " << formatBytes(m.rssPeakBytes)
-        << " (whole worker process, LibTorch included; not the allocator peak)\n";
 
-    const int iterations = iterationsOf(run);
-    if (allLayers) {
-        const QVector<LayerRow> rows = layerRows(run.trace.layers, run.layerStats, iterations, LayerScope::WithChildren);
+    // The figures of a traced run: parameters, the peak and what it holds, time, and how the run was set up.
+    void writeTracedSummary(QTextStream& out, const StoredRun& run)
+    {
+        const RunMetrics& m = run.metrics;
+        out << "Parameters       " << formatBytes(run.model.paramBytes) << " (" << run.model.paramCount
+            << " values, buffers included"
+            << (m.constantCount > 0 ? QStringLiteral("; %1 in %2 values held as constants")
+                                          .arg(formatBytes(m.constantBytes))
+                                          .arg(m.constantCount)
+                                    : QString())
+            << ")\n";
+        out << "Peak             " << formatBytes(m.peakBytes) << " at " << QString::number(m.peakTimeNs / 1e6, 'f', 1)
+            << " ms, " << phaseName(m.peakPhase)
+            << (m.peakLayer.isEmpty() ? QString() : QStringLiteral(", in ") + m.peakLayer)
+            << (m.peakOp.isEmpty() ? QString() : QStringLiteral(" (") + m.peakOp + QLatin1Char(')')) << "\n";
+        for (Category category : allCategories())
+            if (m.categoriesAtPeak[int(category)] != 0)
+                out << "  " << categoryLabel(category).leftJustified(17)
+                    << formatBytes(m.categoriesAtPeak[int(category)]) << "\n";
+        out << "Allocated        " << formatBytes(m.totalAllocatedBytes) << " in " << m.eventCount << " events, "
+            << percent(m.attributedFraction) << " attributed to a layer or phase\n";
+        out << "Iteration        " << QString::number(m.iterationMsMedian, 'f', 2) << " ms median\n";
+        if (!m.checkpointSegments.isEmpty()) {
+            out << "Checkpointed     " << m.checkpointSegments.join(QStringLiteral(", ")) << " (recompute "
+                << QString::number(m.recomputeMs, 'f', 1) << " ms per iteration)\n";
+            if (m.plannedPeakBytes > 0)
+                out << "  planned peak   " << formatBytes(m.plannedPeakBytes) << ", measured "
+                    << formatBytes(m.peakBytes) << "\n";
+        }
+        QStringList precision;
+        for (Phase phase : allPhases())
+            if (!m.phasePrecision[int(phase)].isEmpty())
+                precision << phaseName(phase) + QLatin1Char(' ') + m.phasePrecision[int(phase)];
+        if (!precision.isEmpty())
+            out << "Precision        " << precision.join(QStringLiteral(", ")) << "\n";
+        if (!m.data.isEmpty())
+            out << "Data             " << m.data << "\n";
+        if (!m.suppliedOperators.isEmpty())
+            out << "Supplied ops     " << m.suppliedOperators.join(QStringLiteral(", "))
+                << " (newer than this LibTorch; Memoscope's own implementation)\n";
+        if (!m.operatorLibraries.isEmpty())
+            out << "Op libraries     " << m.operatorLibraries.join(QStringLiteral(", ")) << "\n";
+        if (!m.attributionNote.isEmpty())
+            out << "Layers           " << m.attributionNote << "\n";
+        out << "Process peak RSS " << formatBytes(m.rssPeakBytes)
+            << " (whole worker process, LibTorch included; not the allocator peak)\n";
+    }
+
+    // Every layer with its children, as a tree.
+    void writeAllLayers(QTextStream& out, const StoredRun& run, int iterations)
+    {
+        const QVector<LayerRow> rows
+            = layerRows(run.trace.layers, run.layerStats, iterations, LayerScope::WithChildren);
         out << "\nLayers (with their children)\n";
         out << QStringLiteral("  %1 %2 %3 %4 %5 %6 %7\n")
                    .arg(QStringLiteral("layer"), -40)
@@ -229,30 +237,52 @@ QString runToText(const StoredRun& run, int topLayers, bool allLayers)
                        .arg(row.forwardMs, 8, 'f', 2)
                        .arg(row.backwardMs, 8, 'f', 2);
         }
+    }
+
+    // The layers that hold the most at the peak, by their own bytes.
+    void writeTopLayers(QTextStream& out, const StoredRun& run, int iterations, int topLayers)
+    {
+        QVector<LayerRow> rows = layerRows(run.trace.layers, run.layerStats, iterations, LayerScope::Own);
+        std::stable_sort(rows.begin(), rows.end(),
+            [](const LayerRow& a, const LayerRow& b) { return a.peakContributionBytes > b.peakContributionBytes; });
+        out << "\nTop layers by peak contribution (own bytes)\n";
+        out << QStringLiteral("  %1 %2 %3 %4 %5\n")
+                   .arg(QStringLiteral("layer"), -32)
+                   .arg(QStringLiteral("type"), -18)
+                   .arg(QStringLiteral("at peak"), 10)
+                   .arg(QStringLiteral("params"), 10)
+                   .arg(QStringLiteral("activations"), 12);
+        for (int i = 0; i < std::min<int>(topLayers, rows.size()); ++i) {
+            const LayerRow& row = rows[i];
+            if (row.peakContributionBytes <= 0)
+                break;
+            out << QStringLiteral("  %1 %2 %3 %4 %5\n")
+                       .arg(row.path.left(32), -32)
+                       .arg(row.type.left(18), -18)
+                       .arg(formatBytes(row.peakContributionBytes), 10)
+                       .arg(formatBytes(row.paramBytes), 10)
+                       .arg(formatBytes(row.activationBytes), 12);
+        }
+    }
+}
+
+QString runToText(const StoredRun& run, int topLayers, bool allLayers)
+{
+    const RunMetrics& m = run.metrics;
+    QString text;
+    QTextStream out(&text);
+    writeRunHeader(out, run);
+    if (!m.traced) {
+        out << "Not traced (--no-trace): iteration " << QString::number(m.iterationMsMedian, 'f', 2)
+            << " ms median; process peak RSS " << formatBytes(m.rssPeakBytes) << "\n";
         return text;
     }
-    QVector<LayerRow> rows = layerRows(run.trace.layers, run.layerStats, iterations, LayerScope::Own);
-    std::stable_sort(rows.begin(), rows.end(), [](const LayerRow& a, const LayerRow& b) {
-        return a.peakContributionBytes > b.peakContributionBytes;
-    });
-    out << "\nTop layers by peak contribution (own bytes)\n";
-    out << QStringLiteral("  %1 %2 %3 %4 %5\n")
-               .arg(QStringLiteral("layer"), -32)
-               .arg(QStringLiteral("type"), -18)
-               .arg(QStringLiteral("at peak"), 10)
-               .arg(QStringLiteral("params"), 10)
-               .arg(QStringLiteral("activations"), 12);
-    for (int i = 0; i < std::min<int>(topLayers, rows.size()); ++i) {
-        const LayerRow& row = rows[i];
-        if (row.peakContributionBytes <= 0)
-            break;
-        out << QStringLiteral("  %1 %2 %3 %4 %5\n")
-                   .arg(row.path.left(32), -32)
-                   .arg(row.type.left(18), -18)
-                   .arg(formatBytes(row.peakContributionBytes), 10)
-                   .arg(formatBytes(row.paramBytes), 10)
-                   .arg(formatBytes(row.activationBytes), 12);
-    }
+    writeTracedSummary(out, run);
+    const int iterations = iterationsOf(run);
+    if (allLayers)
+        writeAllLayers(out, run, iterations);
+    else
+        writeTopLayers(out, run, iterations, topLayers);
     return text;
 }
 
@@ -325,12 +355,13 @@ QString optimizationToText(const OptimizationRecord& record)
         << ratio(record.paramBytesAfter, record.paramBytesBefore);
     if (record.bufferBytesBefore > 0)
         out << ", buffers " << formatBytes(record.bufferBytesBefore) << " -> " << formatBytes(record.bufferBytesAfter);
-    out << "; file " << formatBytes(record.fileBytesBefore)
-        << " -> " << formatBytes(record.fileBytesAfter) << ratio(record.fileBytesAfter, record.fileBytesBefore) << "\n";
+    out << "; file " << formatBytes(record.fileBytesBefore) << " -> " << formatBytes(record.fileBytesAfter)
+        << ratio(record.fileBytesAfter, record.fileBytesBefore) << "\n";
     if (record.fidelity) {
         const FidelityReport& f = *record.fidelity;
         out << "  fidelity on " << f.samples << " samples: max abs error " << QString::number(f.maxAbsError, 'g', 4)
-            << ", mean relative error " << percent(f.meanRelativeError) << ", cosine " << QString::number(f.cosine, 'f', 5);
+            << ", mean relative error " << percent(f.meanRelativeError) << ", cosine "
+            << QString::number(f.cosine, 'f', 5);
         if (!std::isnan(f.top1Agreement))
             out << ", top-1 agreement " << percent(f.top1Agreement);
         out << "\n";
