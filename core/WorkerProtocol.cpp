@@ -129,8 +129,9 @@ RunOptions::RunOptions()
           QStringLiteral("NAME"), QStringLiteral("auto"))
     , checkpoint(QStringLiteral("checkpoint"),
           QStringLiteral("Training: recompute segments in backward instead of keeping their activations: auto "
-                         "(about sqrt(n) of the top-level blocks), none, MODULE[,MODULE...], or budget=BYTES (the "
-                         "least recomputation that fits, planned from measured runs)."),
+                         "(about sqrt(n) of the top-level blocks), none, MODULE[,MODULE...], budget=BYTES (the "
+                         "least recomputation that fits, planned from measured runs), or selective[=BYTES] (blocks "
+                         "that keep their convolutions' outputs and recompute the cheap ops around them)."),
           QStringLiteral("CHOICE"))
     , amp(QStringLiteral("amp"),
           QStringLiteral("Mixed precision: bf16 (forward and backward under autocast, float32 weights, loss and "

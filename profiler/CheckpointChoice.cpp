@@ -7,6 +7,8 @@
 #include "core/ByteFormat.h"
 #include "core/CheckpointPlan.h"
 #include "core/Store.h"
+#include "transform/CheckpointSelective.h"
+#include "transform/ScriptEditing.h"
 #include "transform/Checkpointing.h"
 
 #include <QTemporaryDir>
@@ -16,6 +18,7 @@ namespace memoscope {
 
 namespace {
     const QString budgetPrefix = QStringLiteral("budget=");
+    const QString selectiveChoice = QStringLiteral("selective");
 
     // One measured training step of the model as `config` runs it, checkpointing `segments`, stored in `store`.
     StoredRun measureStep(const RunConfig& config, const QStringList& segments, Store& store, bool withEvents)
@@ -37,6 +40,11 @@ namespace {
 }
 
 bool isCheckpointBudget(const QString& choice) { return choice.startsWith(budgetPrefix); }
+
+bool isCheckpointSelective(const QString& choice)
+{
+    return choice == selectiveChoice || choice.startsWith(selectiveChoice + QLatin1Char('='));
+}
 
 std::vector<std::string> checkpointSegments(const QString& choice, const torch::jit::Module& root)
 {
@@ -119,6 +127,80 @@ CheckpointBudgetPlan planCheckpointBudget(const RunConfig& config)
             .arg(config.checkpoint, formatBytes(measured.metrics.peakBytes),
                 formatBytes(plan.fits ? measuredPeak : plan.predictedPeakBytes),
                 plan.segments.join(QStringLiteral(", "))));
+}
+
+namespace {
+    QVector<SelectiveCandidate> selectiveCandidates(const RunConfig& config)
+    {
+        const TorchModel model = TorchModel::load(config.modelPath);
+        QVector<SelectiveCandidate> candidates;
+        for (const std::string& path : selectiveCheckpointSegments(model.module)) {
+            SelectiveCandidate candidate { QString::fromStdString(path), {} };
+            for (const std::string& layer : keepableLayers(*script::findModule(model.module, path)))
+                candidate.keepable << candidate.segment + QLatin1Char('.') + QString::fromStdString(layer);
+            candidates << candidate;
+        }
+        if (candidates.isEmpty())
+            throw ProfileError(ExitBadInput,
+                QStringLiteral("--checkpoint %1: this model has no blocks of several layers to checkpoint (a "
+                               "single layer keeps its input for backward anyway)")
+                    .arg(config.checkpoint));
+        return candidates;
+    }
+
+    CheckpointBudgetPlan budgetPlanOf(const SelectivePlan& plan)
+    {
+        CheckpointBudgetPlan result;
+        const QString text = plan.checkpointText();
+        for (const QString& segment : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
+            result.segments.push_back(segment.toStdString());
+        result.plannedPeakBytes = plan.predictedPeakBytes;
+        result.plannedStepMs = plan.predictedStepMs;
+        return result;
+    }
+}
+
+CheckpointBudgetPlan planSelectiveCheckpointing(const RunConfig& config)
+{
+    qint64 budget = 0;
+    const QString budgetText = config.checkpoint.mid(selectiveChoice.size() + 1);
+    if (config.checkpoint != selectiveChoice && (!parseByteSize(budgetText, &budget) || budget <= 0))
+        throw ProfileError(ExitBadInput,
+            QStringLiteral("--checkpoint selective= needs a size in bytes such as 512M or 2G, not '%1'")
+                .arg(budgetText));
+    const QVector<SelectiveCandidate> candidates = selectiveCandidates(config);
+    QTemporaryDir folder;
+    if (!folder.isValid())
+        throw ProfileError(ExitFailure, QStringLiteral("cannot create a temporary folder for the plan's calibration"));
+    Store store(folder.filePath(QStringLiteral("calibration.sqlite")));
+    const StoredRun measured = measureStep(config, {}, store, /*withEvents=*/true);
+    const double stepMs = measured.metrics.iterationMsMedian;
+    if (budget <= 0) {
+        const QVector<SelectivePlan> curve = selectiveCurve(measured.trace, measured.summary.config, stepMs, candidates);
+        return budgetPlanOf(curve[chooseSelectivePlan(curve, 0)]);
+    }
+    // As for budget=: the replay is a prediction, so the plan is run once and replanned when it peaks over.
+    const int attempts = 3;
+    qint64 missed = 0;
+    SelectivePlan plan;
+    qint64 measuredPeak = 0;
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+        const QVector<SelectivePlan> curve = selectiveCurve(measured.trace, measured.summary.config, stepMs, candidates);
+        plan = curve[chooseSelectivePlan(curve, std::max<qint64>(1, budget - missed))];
+        if (plan.predictedPeakBytes > budget - missed)
+            break;
+        if (plan.segments.isEmpty())
+            return budgetPlanOf(plan);
+        measuredPeak = measureStep(config, plan.checkpointText().split(QLatin1Char(',')), store, false).metrics.peakBytes;
+        if (measuredPeak <= budget)
+            return budgetPlanOf(plan);
+        missed += measuredPeak - plan.predictedPeakBytes;
+    }
+    throw ProfileError(ExitBadInput,
+        QStringLiteral("--checkpoint %1 cannot be met: without checkpointing the peak is %2, and the lowest a "
+                       "selective plan reaches is %3")
+            .arg(config.checkpoint, formatBytes(measured.metrics.peakBytes),
+                formatBytes(measuredPeak > 0 ? measuredPeak : plan.predictedPeakBytes)));
 }
 
 } // namespace memoscope

@@ -13,6 +13,7 @@
 namespace memoscope {
 
 bool isCheckpointBudget(const QString& choice);
+bool isCheckpointSelective(const QString& choice); // selective or selective=BYTES
 
 // none (or empty), auto, or MODULE[,MODULE...], on the loaded model. Throws ProfileError(ExitBadInput) for an
 // empty list; applyCheckpointing checks the paths themselves.
@@ -21,6 +22,7 @@ std::vector<std::string> checkpointSegments(const QString& choice, const torch::
 struct CheckpointBudgetPlan {
     std::vector<std::string> segments;
     qint64 plannedPeakBytes = 0;
+    double plannedStepMs = 0; // selective plans: the measured step plus the predicted recompute
 };
 
 // budget=BYTES: the automatic segments are the candidates. One training step of `config` without
@@ -30,5 +32,13 @@ struct CheckpointBudgetPlan {
 // ProfileError(ExitBadInput) for a malformed budget, a budget below the parameters alone, a model without
 // candidate blocks, or a budget no plan meets (saying the lowest peak one reaches).
 CheckpointBudgetPlan planCheckpointBudget(const RunConfig& config);
+
+// selective[=BYTES]: the candidates are the blocks of selectiveCheckpointSegments, each with the convolutions
+// whose outputs it can keep. One training step without checkpointing is measured, and core/CheckpointPlan.h's
+// curve is replayed from it: with a budget, the plan with the least recompute that fits (run once to check, and
+// replanned tighter when it peaks over, as budget= is); without, the best trade of peak against step time.
+// `segments` are entries such as "layer1.0{conv1+conv2}". Throws ProfileError(ExitBadInput) for a malformed
+// budget, a model without candidate blocks or a budget no plan meets.
+CheckpointBudgetPlan planSelectiveCheckpointing(const RunConfig& config);
 
 } // namespace memoscope

@@ -354,6 +354,9 @@ ProfileOutcome profileModel(const RunConfig& config, Store& store, const Progres
         if (isCheckpointBudget(config.checkpoint)) {
             validate(config);
             plan = planCheckpointBudget(config); // measured runs of its own, before this run is stored
+        } else if (isCheckpointSelective(config.checkpoint)) {
+            validate(config);
+            plan = planSelectiveCheckpointing(config);
         }
         // The guard is what was available when this run started, recorded with it (a rerun elsewhere derives
         // its own).

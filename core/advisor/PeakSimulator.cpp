@@ -267,7 +267,19 @@ double PeakSimulator::factorOf(const Event& event, const Factors& f) const
     return activation * workspace * f.batch;
 }
 
-PeakPrediction PeakSimulator::predict(const Plan& plan) const
+PeakPrediction PeakSimulator::predict(const Plan& plan) const { return replay(plan, {}); }
+
+PeakPrediction PeakSimulator::predictCheckpointing(const QStringList& segments, const QStringList& keptLayers) const
+{
+    Plan plan;
+    plan.checkpointLayers = segments;
+    QSet<qint32> kept;
+    for (const QString& path : keptLayers)
+        kept.insert(layerIdOfPath(path));
+    return replay(plan, kept);
+}
+
+PeakPrediction PeakSimulator::replay(const Plan& plan, const QSet<qint32>& keptLayers) const
 {
     const Factors f = factorsOf(plan);
     const QVector<qint32> segmentOfLayer = segmentsOf(plan.checkpointLayers);
@@ -317,7 +329,7 @@ PeakPrediction PeakSimulator::predict(const Plan& plan) const
                 recomputeHeld = 0;
             }
             if (event.category == Category::Activation && event.phase == Phase::Forward
-                && !passes.boundaryAllocations.contains(event.allocationId)) {
+                && !passes.boundaryAllocations.contains(event.allocationId) && !keptLayers.contains(event.layerId)) {
                 droppedLive[segment] += bytes;
                 if (!inBackward[segment])
                     dropped += bytes;

@@ -41,6 +41,9 @@ public:
     PeakSimulator(const RunTrace& trace, const RunConfig& config);
 
     PeakPrediction predict(const Plan& plan) const;
+    // Checkpointing `segments` while the activations of `keptLayers` (layers inside them) stay from forward to
+    // backward, as selective checkpointing keeps them (core/CheckpointPlan.h).
+    PeakPrediction predictCheckpointing(const QStringList& segments, const QStringList& keptLayers) const;
 
     int batchSize() const { return m_batchSize; }
     // Bytes of one batch of inputs, from the specs; 0 when an input is a file.
@@ -67,6 +70,7 @@ private:
         double data = 1; // a data set held whole: streaming keeps one batch of it
         double meanParameter = 1; // for the optimizer step's temporaries, which no layer owns
     };
+    PeakPrediction replay(const Plan& plan, const QSet<qint32>& keptLayers) const;
     Factors factorsOf(const Plan& plan) const;
     void addOptimizerLevers(const Plan& plan, Factors& f) const;
     void addDataLevers(const Plan& plan, Factors& f) const;

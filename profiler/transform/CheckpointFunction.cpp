@@ -1,5 +1,6 @@
 #include "CheckpointFunction.h"
 
+#include "CheckpointSelective.h"
 #include "Checkpointing.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -183,13 +184,42 @@ namespace {
         return parameters;
     }
 
-    c10::IValue runOriginal(const Module& segment, const std::vector<bool>& present, at::TensorList inputs)
+    // `kept`: for the recompute of a segment keeping outputs, one per candidate (undefined: not kept).
+    c10::IValue runSegment(const Module& segment, const char* method, const std::vector<bool>& present,
+        at::TensorList inputs, const std::vector<at::Tensor>& kept = {})
     {
         std::vector<c10::IValue> arguments;
         size_t next = 0;
         for (const bool given : present)
             arguments.push_back(given ? c10::IValue(inputs[next++]) : c10::IValue());
-        return segment.get_method(checkpointing::originalForward)(std::move(arguments));
+        for (const at::Tensor& tensor : kept)
+            arguments.push_back(tensor.defined() ? c10::IValue(tensor) : c10::IValue());
+        return segment.get_method(method)(std::move(arguments));
+    }
+
+    c10::IValue runOriginal(const Module& segment, const std::vector<bool>& present, at::TensorList inputs)
+    {
+        return runSegment(segment, checkpointing::originalForward, present, inputs);
+    }
+
+    // The kept forward's result: the segment's output, then each candidate's kept output or None.
+    struct KeptForward {
+        c10::IValue output;
+        std::vector<at::Tensor> kept; // the defined ones, in candidate order
+        std::vector<int64_t> keptFlags; // per candidate: 1 kept, 0 recomputed
+    };
+
+    KeptForward runKeeping(const Module& segment, const std::vector<bool>& present, at::TensorList inputs)
+    {
+        const c10::IValue result = runSegment(segment, checkpointing::keptForward, present, inputs);
+        const auto& elements = result.toTupleRef().elements();
+        KeptForward forward { elements[0], {}, {} };
+        for (size_t i = 1; i < elements.size(); ++i) {
+            forward.keptFlags.push_back(elements[i].isTensor() ? 1 : 0);
+            if (elements[i].isTensor())
+                forward.kept.push_back(elements[i].toTensor());
+        }
+        return forward;
     }
 
     variable_list tensorsOf(const c10::IValue& result, const std::string& path)
@@ -224,13 +254,22 @@ namespace {
             ctx->saved_data["segment"] = call.segment._ivalue();
             ctx->saved_data["present"] = std::vector<int64_t>(call.present.begin(), call.present.end());
             ctx->saved_data["inputs"] = static_cast<int64_t>(inputs.size());
-            std::vector<at::Tensor> kept(inputs.begin(), inputs.end());
-            kept.insert(kept.end(), parameters.begin(), parameters.end());
-            ctx->save_for_backward(kept);
+            ctx->saved_data["parameters"] = static_cast<int64_t>(parameters.size());
             // Outputs nobody back-propagates through stay undefined instead of becoming zeros to push through.
             ctx->set_materialize_grads(false);
-            // Function::apply runs this without grad: the segment's activations are freed as it goes.
-            return tensorsOf(runOriginal(call.segment, call.present, inputs), segmentPath(call.segment));
+            std::vector<at::Tensor> saved(inputs.begin(), inputs.end());
+            saved.insert(saved.end(), parameters.begin(), parameters.end());
+            // Function::apply runs this without grad: the segment's activations are freed as it goes, but for
+            // the outputs a selective segment keeps.
+            if (!keepsOutputs(call.segment)) {
+                ctx->save_for_backward(saved);
+                return tensorsOf(runOriginal(call.segment, call.present, inputs), segmentPath(call.segment));
+            }
+            KeptForward forward = runKeeping(call.segment, call.present, inputs);
+            ctx->saved_data["kept"] = forward.keptFlags;
+            saved.insert(saved.end(), forward.kept.begin(), forward.kept.end());
+            ctx->save_for_backward(saved);
+            return tensorsOf(forward.output, segmentPath(call.segment));
         }
 
         static variable_list backward(AutogradContext* ctx, variable_list outputGrads)
@@ -257,7 +296,16 @@ namespace {
                 input.requires_grad_(saved[i].requires_grad());
                 inputs.push_back(input);
             }
-            const std::vector<at::Tensor> parameters(saved.begin() + inputCount, saved.end());
+            const auto parameterCount = static_cast<size_t>(ctx->saved_data["parameters"].toInt());
+            const std::vector<at::Tensor> parameters(
+                saved.begin() + inputCount, saved.begin() + inputCount + parameterCount);
+            // A selective segment's kept outputs, one per candidate (undefined where it recomputes).
+            std::vector<at::Tensor> kept;
+            if (ctx->saved_data.count("kept")) {
+                size_t next = inputCount + parameterCount;
+                for (const int64_t flag : ctx->saved_data["kept"].toIntVector())
+                    kept.push_back(flag ? saved[next++] : at::Tensor());
+            }
 
             const AttributeSnapshot attributes(segment); // restored when backward leaves, after the graph is used
             variable_list outputs;
@@ -265,7 +313,9 @@ namespace {
                 const StateScope state(ExecutionState::savedIn(ctx));
                 const at::AutoGradMode grad(true);
                 const auto start = std::chrono::steady_clock::now();
-                outputs = tensorsOf(runOriginal(segment, present, inputs), path);
+                outputs = tensorsOf(kept.empty() ? runOriginal(segment, present, inputs)
+                                                 : runSegment(segment, checkpointing::recomputeMethod, present, inputs, kept),
+                    path);
                 g_recomputeNs
                     += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
                            .count();

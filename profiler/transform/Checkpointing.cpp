@@ -1,6 +1,7 @@
 #include "Checkpointing.h"
 
 #include "CheckpointFunction.h"
+#include "CheckpointSelective.h"
 #include "ForwardWrapper.h"
 #include "ScriptEditing.h"
 #include "profiler/ProfileError.h"
@@ -199,11 +200,54 @@ std::vector<std::string> automaticCheckpointSegments(const Module& root)
     return segments;
 }
 
+SegmentChoice parseSegmentChoice(const std::string& entry)
+{
+    SegmentChoice choice;
+    const size_t open = entry.find('{');
+    choice.path = entry.substr(0, open);
+    if (open == std::string::npos)
+        return choice;
+    const size_t close = entry.find('}', open);
+    if (close != entry.size() - 1)
+        throw ProfileError(ExitBadInput,
+            QStringLiteral("--checkpoint %1: write the layers a segment keeps as SEGMENT{LAYER+LAYER}")
+                .arg(text(entry)));
+    const QString kept = text(entry.substr(open + 1, close - open - 1));
+    for (const QString& layer : kept.split(QLatin1Char('+'), Qt::SkipEmptyParts))
+        choice.kept.push_back(layer.trimmed().toStdString());
+    return choice;
+}
+
+// Selective checkpointing recomputes only cheap ops, so its segments can be small: the blocks inside each automatic
+// segment (resnet18's layer1.0, layer1.1, ...; efficientnet_b0's features.2.0, ...), which keeps the recompute's
+// transient small. A segment whose children are not all checkpointable blocks stays whole.
+std::vector<std::string> selectiveCheckpointSegments(const Module& root)
+{
+    std::vector<std::string> segments;
+    for (const std::string& path : automaticCheckpointSegments(root)) {
+        const Module segment = *script::findModule(root, path);
+        std::vector<std::string> blocks;
+        bool allBlocks = true;
+        for (const torch::jit::NameModule& child : segment.named_children()) {
+            allBlocks = allBlocks && hasChildren(child.value) && whyNotCheckpointable(child.value).empty();
+            blocks.push_back(joined(path, child.name));
+        }
+        if (allBlocks && blocks.size() > 1)
+            segments.insert(segments.end(), blocks.begin(), blocks.end());
+        else
+            segments.push_back(path);
+    }
+    return segments;
+}
+
 TransformReport applyCheckpointing(Module& root, const std::vector<std::string>& segments)
 {
     // Every segment is checked before anything changes, so a refusal leaves the model as it was.
     std::vector<std::pair<std::string, Module>> chosen;
-    for (const std::string& path : segments) {
+    std::vector<std::vector<std::string>> keptLayers;
+    for (const std::string& entry : segments) {
+        const SegmentChoice choice = parseSegmentChoice(entry);
+        const std::string& path = choice.path;
         if (std::any_of(chosen.begin(), chosen.end(), [&](const auto& segment) { return segment.first == path; }))
             continue;
         const std::optional<Module> module = script::findModule(root, path);
@@ -222,14 +266,24 @@ TransformReport applyCheckpointing(Module& root, const std::vector<std::string>&
             throw ProfileError(ExitBadInput,
                 QStringLiteral("--checkpoint %1 cannot be checkpointed: %2").arg(text(path), text(reason)));
         chosen.emplace_back(path, *module);
+        keptLayers.push_back(choice.kept);
     }
 
     TransformReport report;
-    for (auto& [path, module] : chosen) {
+    for (size_t i = 0; i < chosen.size(); ++i) {
+        auto& [path, module] = chosen[i];
         rewriteForward(root, path, module);
         module.setattr(checkpointing::enabledAttribute, true);
         module.setattr(checkpointing::pathAttribute, path);
-        report.changed.push_back(path);
+        std::string entry = path;
+        if (!keptLayers[i].empty()) {
+            keepLayerOutputs(root, module, keptLayers[i]);
+            std::string kept;
+            for (const std::string& layer : keptLayers[i])
+                kept += (kept.empty() ? "" : "+") + layer;
+            entry += "{" + kept + "}";
+        }
+        report.changed.push_back(entry); // as --checkpoint takes it, so a run says what its segments kept
     }
     for (const auto& [inner, innerModule] : chosen)
         for (const auto& [outer, outerModule] : chosen)

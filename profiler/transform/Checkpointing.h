@@ -25,7 +25,20 @@ namespace memoscope {
 // (checkpointing one layer keeps its input, which is all it would save).
 std::vector<std::string> automaticCheckpointSegments(const torch::jit::Module& root);
 
-// Throws ProfileError(ExitBadInput) naming the segment and the reason when a path names no module or a
+// Candidate segments for selective checkpointing: the blocks inside the automatic segments.
+std::vector<std::string> selectiveCheckpointSegments(const torch::jit::Module& root);
+
+// One entry of a segment list: "layer1.0" or, for selective checkpointing, "layer1.0{conv1+conv2}", the segment
+// and the layers inside it whose outputs it keeps (CheckpointSelective.h). Throws ProfileError(ExitBadInput) for
+// a malformed entry.
+struct SegmentChoice {
+    std::string path;
+    std::vector<std::string> kept; // relative to the segment
+};
+SegmentChoice parseSegmentChoice(const std::string& entry);
+
+// Segments are entries as above. Throws ProfileError(ExitBadInput) naming the segment and the reason when a
+// path names no module or a
 // segment cannot be checkpointed (its forward takes or returns something other than tensors); then the model
 // is left as it was. The report lists the checkpointed segments in `changed`.
 TransformReport applyCheckpointing(torch::jit::Module& root, const std::vector<std::string>& segments);

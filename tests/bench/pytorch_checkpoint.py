@@ -8,9 +8,14 @@ Peak bytes: what existed before the step (parameters, buffers, momentum) plus th
 [memory] events torch.profiler(profile_memory=True) saw during one step. Step time: median of steps run
 without the profiler.
 
-Usage: pytorch_checkpoint.py RESNET18.pt BATCH [STEPS=3] [THREADS=0]   (prints JSON)
+With --sequential, any torchvision classifier (efficientnet_b0, resnet50, ...): its trunk flattened into a chain
+of blocks (the stem's layers, every block of every stage, the last layers before pooling) and checkpointed with
+torch.utils.checkpoint.checkpoint_sequential in round(sqrt(n)) segments, as its documentation suggests.
+
+Usage: pytorch_checkpoint.py MODEL.pt BATCH [STEPS=3] [THREADS=0] [--sequential]   (prints JSON)
 """
 import json
+import math
 import statistics
 import sys
 import time
@@ -31,6 +36,31 @@ def forward(model, x, checkpointed):
     return model.fc(torch.flatten(model.avgpool(x), 1))
 
 
+def trunk_blocks(model):
+    """The modules before global pooling, in order, with every stage (a Sequential of blocks) opened up."""
+    if hasattr(model, "features"):  # efficientnet, mobilenet, ...
+        stages = list(model.features.children())
+    else:  # resnet
+        stages = [model.conv1, model.bn1, model.relu, model.maxpool,
+                  model.layer1, model.layer2, model.layer3, model.layer4]
+    blocks = []
+    for stage in stages:
+        children = list(stage.children())
+        opened = children and all(list(child.children()) for child in children) and stage.original_name == "Sequential"
+        blocks += children if opened else [stage]
+    return blocks
+
+
+def forward_sequential(model, x, checkpointed):
+    trunk = torch.nn.Sequential(*trunk_blocks(model))
+    if checkpointed:
+        x = cp.checkpoint_sequential(trunk, max(1, round(math.sqrt(len(trunk)))), x)
+    else:
+        x = trunk(x)
+    x = torch.flatten(model.avgpool(x), 1)
+    return model.classifier(x) if hasattr(model, "classifier") else model.fc(x)
+
+
 def held_bytes(model, optimizer):
     tensors = list(model.parameters()) + list(model.buffers())
     for state in optimizer.state.values():
@@ -38,7 +68,7 @@ def held_bytes(model, optimizer):
     return sum(t.numel() * t.element_size() for t in tensors)
 
 
-def measure(path, batch, steps, checkpointed):
+def measure(path, batch, steps, checkpointed, sequential):
     torch.manual_seed(0)
     model = torch.jit.load(path)
     model.train()
@@ -47,7 +77,7 @@ def measure(path, batch, steps, checkpointed):
     def step():
         x = torch.empty(batch, 3, 224, 224).normal_()
         x.requires_grad_(checkpointed)  # reentrant checkpointing needs an input that requires grad
-        loss = forward(model, x, checkpointed).mean()
+        loss = (forward_sequential if sequential else forward)(model, x, checkpointed).mean()
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -71,12 +101,15 @@ def measure(path, batch, steps, checkpointed):
 
 
 def main():
-    path, batch = sys.argv[1], int(sys.argv[2])
-    steps = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-    if len(sys.argv) > 4 and int(sys.argv[4]) > 0:
-        torch.set_num_threads(int(sys.argv[4]))
+    sequential = "--sequential" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--sequential"]
+    path, batch = args[0], int(args[1])
+    steps = int(args[2]) if len(args) > 2 else 3
+    if len(args) > 3 and int(args[3]) > 0:
+        torch.set_num_threads(int(args[3]))
     torch._C._set_graph_executor_optimize(False)
-    print(json.dumps({"plain": measure(path, batch, steps, False), "checkpointed": measure(path, batch, steps, True)}))
+    print(json.dumps({"plain": measure(path, batch, steps, False, sequential),
+                      "checkpointed": measure(path, batch, steps, True, sequential)}))
 
 
 if __name__ == "__main__":
