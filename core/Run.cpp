@@ -100,6 +100,8 @@ QJsonObject RunMetrics::toJson() const
     }
     if (plannedPeakBytes > 0)
         json[key("planned_peak_bytes")] = double(plannedPeakBytes);
+    if (plannedStepMs > 0)
+        json[key("planned_step_ms")] = plannedStepMs;
     QJsonObject precision;
     for (Phase phase : allPhases())
         if (!phasePrecision[int(phase)].isEmpty())
@@ -165,6 +167,7 @@ RunMetrics RunMetrics::fromJson(const QJsonObject& json)
         m.checkpointSegments << value.toString();
     m.recomputeMs = json.value(key("recompute_ms")).toDouble();
     m.plannedPeakBytes = qint64(json.value(key("planned_peak_bytes")).toDouble());
+    m.plannedStepMs = json.value(key("planned_step_ms")).toDouble();
     const QJsonObject precision = json.value(key("phase_precision")).toObject();
     for (Phase phase : allPhases())
         m.phasePrecision[int(phase)] = precision.value(phaseName(phase)).toString();

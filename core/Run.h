@@ -68,6 +68,7 @@ struct RunMetrics {
     QStringList checkpointSegments; // module paths recomputed in backward
     double recomputeMs = 0; // per measured iteration: wall time of the segments' second forward
     qint64 plannedPeakBytes = 0; // --checkpoint budget=: the peak the plan predicted; 0 without a plan
+    double plannedStepMs = 0; // --checkpoint selective: the step time the plan predicted; 0 without one
     std::array<QString, PhaseCount> phasePrecision {}; // dtype each phase computed in ("bfloat16"); empty: unknown
     QString data; // the data set read, as Dataset::description() says it
     QVector<double> losses; // training: the loss of each measured iteration

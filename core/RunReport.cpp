@@ -192,6 +192,9 @@ namespace {
             if (m.plannedPeakBytes > 0)
                 out << "  planned peak   " << formatBytes(m.plannedPeakBytes) << ", measured "
                     << formatBytes(m.peakBytes) << "\n";
+            if (m.plannedStepMs > 0)
+                out << "  planned step   " << QString::number(m.plannedStepMs, 'f', 1) << " ms, measured "
+                    << QString::number(m.iterationMsMedian, 'f', 1) << " ms\n";
         }
         QStringList precision;
         for (Phase phase : allPhases())

@@ -234,8 +234,10 @@ namespace {
                 = m_budgetPlan ? m_budgetPlan->segments : checkpointSegments(m_config.checkpoint, model.module);
             for (const std::string& segment : applyCheckpointing(model.module, segments).changed)
                 m_metrics.checkpointSegments << QString::fromStdString(segment);
-            if (m_budgetPlan)
+            if (m_budgetPlan) {
                 m_metrics.plannedPeakBytes = m_budgetPlan->plannedPeakBytes;
+                m_metrics.plannedStepMs = m_budgetPlan->plannedStepMs;
+            }
         }
         return model;
     }

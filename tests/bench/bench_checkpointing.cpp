@@ -34,7 +34,7 @@ struct Figures {
 };
 
 Figures memoscope(const QString& model, int batch, int steps, const QString& checkpoint, const QString& db,
-    qint64* plannedPeak = nullptr)
+    Figures* planned = nullptr)
 {
     const QStringList common { QStringLiteral("profile"), model, QStringLiteral("--input"),
         QStringLiteral("%1x3x224x224").arg(batch), QStringLiteral("--mode"), QStringLiteral("train"),
@@ -44,8 +44,9 @@ Figures memoscope(const QString& model, int batch, int steps, const QString& che
         QStringLiteral(MEMOSCOPE_CLI), common + QStringList { QStringLiteral("--iterations"), QStringLiteral("1") });
     const QJsonObject untraced = run(QStringLiteral(MEMOSCOPE_CLI),
         common + QStringList { QStringLiteral("--iterations"), QString::number(steps), QStringLiteral("--no-trace") });
-    if (plannedPeak)
-        *plannedPeak = qint64(traced.value(QStringLiteral("planned_peak_bytes")).toDouble());
+    if (planned)
+        *planned = Figures { traced.value(QStringLiteral("planned_peak_bytes")).toDouble(),
+            traced.value(QStringLiteral("planned_step_ms")).toDouble() };
     return Figures { traced.value(QStringLiteral("peak_bytes")).toDouble(),
         untraced.value(QStringLiteral("iteration_ms_median")).toDouble() };
 }
@@ -78,11 +79,14 @@ void compare(const QString& name, const QString& model, int batch, int steps, co
     std::printf("  %-36s %9s %9s %8s %9s %9s %8s\n", "", "none MB", "ckpt MB", "peak", "none ms", "ckpt ms", "step");
     const Figures none = memoscope(model, batch, steps, QStringLiteral("none"), db);
     row("Memoscope module-level (auto)", none, memoscope(model, batch, steps, QStringLiteral("auto"), db));
-    qint64 planned = 0;
+    Figures planned;
     const Figures selective = memoscope(model, batch, steps, QStringLiteral("selective"), db, &planned);
     row("Memoscope selective", none, selective);
-    std::printf("  %-36s predicted peak %.1f MB (measured %.1f MB, %+.1f %%)\n", "", planned / 1e6,
-        selective.peakBytes / 1e6, 100.0 * (double(planned) - selective.peakBytes) / selective.peakBytes);
+    std::printf("  %-36s predicted peak %.1f MB (measured %.1f MB, %+.1f %%), step %.0f ms (measured %.0f ms, "
+                "%+.1f %%)\n",
+        "", planned.peakBytes / 1e6, selective.peakBytes / 1e6,
+        100.0 * (planned.peakBytes - selective.peakBytes) / selective.peakBytes, planned.stepMs, selective.stepMs,
+        100.0 * (planned.stepMs - selective.stepMs) / selective.stepMs);
     const QJsonObject python = run(QStringLiteral(MEMOSCOPE_PYTHON),
         { QStringLiteral(MEMOSCOPE_SOURCE_DIR "/tests/bench/pytorch_checkpoint.py"), model, QString::number(batch),
             QString::number(steps), QStringLiteral("0"), QStringLiteral("--sequential") });
