@@ -51,27 +51,46 @@ namespace {
         return path;
     }
 
-    // Kept outputs are saved for backward: one that an in-place op changes afterwards, or that leaves the segment
-    // (where the next layer may change it), would no longer be what was saved.
+    // Kept outputs are saved for backward: one that an in-place op changes afterwards, directly or through a view,
+    // or that leaves the segment (where the next layer may change it), would no longer be what was saved. An
+    // output leaving an if-branch is followed to the if's own output; one leaving a loop's body is not kept.
     bool unsafeToKeep(const Value* output)
     {
         for (const torch::jit::Use& use : output->uses()) {
-            const std::string kind = use.user->kind().toUnqualString();
+            const Node* user = use.user;
+            if (user->kind() == c10::prim::Return) {
+                const Node* branch = user->owningBlock()->owningNode();
+                if (!branch || branch->kind() != c10::prim::If || unsafeToKeep(branch->outputs()[use.offset]))
+                    return true;
+                continue;
+            }
+            if (user->kind() == c10::prim::TupleConstruct)
+                return true;
+            const std::string kind = user->kind().toUnqualString();
             if (kind.size() > 1 && kind.back() == '_' && kind[kind.size() - 2] != '_')
                 return true;
-            if (use.user->kind() == c10::prim::Return || use.user->kind() == c10::prim::TupleConstruct)
+            const c10::FunctionSchema* schema = user->maybeSchema();
+            if (!schema || use.offset >= schema->arguments().size())
+                continue;
+            const c10::AliasInfo* alias = schema->arguments()[use.offset].alias_info();
+            if (alias && alias->isWrite())
                 return true;
+            if (alias)
+                for (const Value* view : user->outputs())
+                    if (unsafeToKeep(view))
+                        return true;
         }
         return false;
     }
 
-    // The candidate convolutions of an inlined graph, with their layer paths, in graph order. Only the
-    // int[]-padding overload (what nn.Conv2d calls) on the top-level block: its output can be returned.
-    std::vector<std::pair<Node*, std::string>> candidates(Graph& graph)
+    // The candidates of one block, entering if-branches (a convolution there runs at most once per forward) but
+    // not loops (one there runs any number of times: there is no one output to keep).
+    void findCandidates(torch::jit::Block* block, const Value* self, std::vector<std::pair<Node*, std::string>>& found)
     {
-        std::vector<std::pair<Node*, std::string>> found;
-        const Value* self = graph.inputs()[0];
-        for (Node* node : graph.nodes()) {
+        for (Node* node : block->nodes()) {
+            if (node->kind() == c10::prim::If)
+                for (torch::jit::Block* branch : node->blocks())
+                    findCandidates(branch, self, found);
             if (node->kind() != conv2d || node->inputs().size() != 7
                 || node->input(4)->type()->kind() != c10::TypeKind::ListType || unsafeToKeep(node->output()))
                 continue;
@@ -79,7 +98,36 @@ namespace {
             if (!owner.empty())
                 found.emplace_back(node, owner);
         }
+    }
+
+    // The candidate convolutions of an inlined graph, with their layer paths, in graph order: the int[]-padding
+    // overload (what nn.Conv2d calls), on the top level or inside if-branches (mobilenet_v2's residual branch).
+    // A layer called in two branches is a candidate in each.
+    std::vector<std::pair<Node*, std::string>> candidates(Graph& graph)
+    {
+        std::vector<std::pair<Node*, std::string>> found;
+        findCandidates(graph.block(), graph.inputs()[0], found);
         return found;
+    }
+
+    // A value computed inside if-branches, made visible on the graph's top level: each enclosing if returns one
+    // more output, the value from the branch that computed it and None from the others.
+    Value* liftedOut(Graph& graph, Value* value)
+    {
+        while (value->node()->owningBlock() != graph.block()) {
+            torch::jit::Block* block = value->node()->owningBlock();
+            Node* branch = block->owningNode(); // an if: findCandidates enters nothing else
+            for (torch::jit::Block* arm : branch->blocks()) {
+                if (arm == block) {
+                    arm->registerOutput(value);
+                    continue;
+                }
+                torch::jit::WithInsertPoint end(arm->return_node());
+                arm->registerOutput(graph.insertConstant(c10::IValue()));
+            }
+            value = branch->addOutput()->setType(c10::OptionalType::ofTensor());
+        }
+        return value;
     }
 
     bool hasCalls(const torch::jit::Block* block)
@@ -118,7 +166,7 @@ namespace {
         int64_t index = 0;
         for (const auto& [node, owner] : candidates(*graph)) {
             torch::jit::WithInsertPoint after(node->next());
-            returned.push_back(graph->insert(keepIf, { self, node->output(), index++ }));
+            returned.push_back(liftedOut(*graph, graph->insert(keepIf, { self, node->output(), index++ })));
         }
         torch::jit::WithInsertPoint end(graph->return_node());
         Value* tuple = graph->insertNode(graph->createTuple(returned))->output();
@@ -229,16 +277,20 @@ std::vector<std::string> keepableLayers(const Module& segment)
     std::shared_ptr<Graph> graph = inlinedForward(segment);
     std::vector<std::string> layers;
     for (const auto& [node, owner] : candidates(*graph))
-        layers.push_back(owner);
+        if (std::find(layers.begin(), layers.end(), owner) == layers.end())
+            layers.push_back(owner);
     return layers;
 }
 
 void keepLayerOutputs(Module& root, Module& segment, const std::vector<std::string>& kept)
 {
-    const std::vector<std::string> keepable = keepableLayers(segment);
-    c10::List<bool> mask;
-    for (const std::string& layer : keepable)
-        mask.push_back(std::find(kept.begin(), kept.end(), layer) != kept.end());
+    std::shared_ptr<Graph> graph = inlinedForward(segment);
+    std::vector<std::string> keepable;
+    c10::List<bool> mask; // per candidate call, as keep_if indexes them: a layer called in two branches twice
+    for (const auto& [node, owner] : candidates(*graph)) {
+        keepable.push_back(owner);
+        mask.push_back(std::find(kept.begin(), kept.end(), owner) != kept.end());
+    }
     for (const std::string& layer : kept)
         if (std::find(keepable.begin(), keepable.end(), layer) == keepable.end())
             throw ProfileError(ExitBadInput,

@@ -33,8 +33,11 @@ namespace checkpointing {
 }
 
 // The layers (paths relative to the segment, e.g. "block.0.0") whose convolution outputs the segment can keep,
-// in the order its forward runs them. A convolution whose output an in-place op changes, or that does not read
-// its weight from a submodule, is not a candidate (it is always recomputed).
+// in the order its forward runs them, each once. Convolutions inside an if of the forward count (mobilenet_v2's
+// residual branch, shufflenet_v2's stride branch: the kept forward returns the output from the branch that ran,
+// None from the others); those inside a loop do not (they run any number of times). A convolution whose output
+// an in-place op changes (directly or through a view), that leaves the segment, or that does not read its weight
+// from a submodule, is not a candidate (it is always recomputed).
 std::vector<std::string> keepableLayers(const torch::jit::Module& segment);
 
 // Adds the kept forward and the recompute to the segment's class type (once per type) and sets which layers this

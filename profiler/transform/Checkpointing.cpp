@@ -113,14 +113,6 @@ namespace {
         return parent.empty() ? child : parent + "." + child;
     }
 
-    int64_t parameterCount(const Module& module)
-    {
-        int64_t count = 0;
-        for (const at::Tensor& parameter : module.parameters())
-            count += parameter.numel();
-        return count;
-    }
-
     // Layers with weights of their own: the unit the sqrt(n) rule counts.
     int weightedLayers(const Module& module)
     {
@@ -134,8 +126,9 @@ namespace {
     bool hasChildren(const Module& module) { return module.named_children().size() > 0; }
 
     // The model's top-level blocks: the root's children, or, when the root has only a few (an embedding, an
-    // encoder and a head, say), the children of the biggest Sequential or ModuleList in the model (the
-    // encoder's layers), where the depth of such models lies.
+    // encoder and a head, say), the children of the deepest Sequential or ModuleList in the model (the encoder's
+    // layers), where the depth of such models lies. Deepest by weighted layers, not parameters: mobilenet_v3_small's
+    // classifier (two Linear layers) holds more parameters than its 52-layer features.
     std::vector<std::pair<std::string, Module>> topLevelBlocks(const Module& root)
     {
         const int fewChildren = 4;
@@ -150,7 +143,7 @@ namespace {
             const std::string kind = script::className(module);
             if ((kind != "Sequential" && kind != "ModuleList") || !hasChildren(module))
                 continue;
-            const int64_t count = parameterCount(module);
+            const int64_t count = weightedLayers(module);
             if (!biggest || count > biggestCount) // parents come first: the shallower wins a tie
                 biggest.emplace(path, module), biggestCount = count;
         }

@@ -54,10 +54,15 @@ private Q_SLOTS:
     {
         QVERIFY(setUpTrainingSteps());
         QVERIFY(m_dir.isValid());
-        // efficientnet_b0: stochastic depth draws random numbers inside every block.
-        const QJsonObject made = runPythonJson(
-            QStringLiteral("make_architectures.py"), QStringList { m_dir.path(), QStringLiteral("efficientnet_b0") });
-        QVERIFY2(made.contains(QStringLiteral("efficientnet_b0")), "make_architectures.py made no efficientnet_b0");
+        // efficientnet_b0: stochastic depth draws random numbers inside every block. shufflenet_v2_x0_5 and
+        // mobilenet_v3_small, like mobilenet_v2, run their blocks' convolutions inside an if in forward (the
+        // stride or the residual decides the branch).
+        const QStringList names { QStringLiteral("efficientnet_b0"), QStringLiteral("shufflenet_v2_x0_5"),
+            QStringLiteral("mobilenet_v3_small") };
+        const QJsonObject made
+            = runPythonJson(QStringLiteral("make_architectures.py"), QStringList { m_dir.path() } + names);
+        for (const QString& name : names)
+            QVERIFY2(made.value(name).toObject().value(QStringLiteral("scripted")).toBool(), qPrintable(name));
     }
 
     void sameGradients_data()
@@ -68,6 +73,8 @@ private Q_SLOTS:
         QTest::newRow("mobilenet_v2") << fixture(QStringLiteral("mobilenet_v2")) << 17;
         QTest::newRow("efficientnet_b0 (stochastic depth)")
             << m_dir.filePath(QStringLiteral("efficientnet_b0.pt")) << 16;
+        QTest::newRow("shufflenet_v2_x0_5") << m_dir.filePath(QStringLiteral("shufflenet_v2_x0_5.pt")) << 16;
+        QTest::newRow("mobilenet_v3_small") << m_dir.filePath(QStringLiteral("mobilenet_v3_small.pt")) << 11;
     }
     void sameGradients()
     {
@@ -80,13 +87,16 @@ private Q_SLOTS:
         for (torch::jit::Module* model : { &plain, &whole, &selective })
             model->train();
         const std::vector<std::string> entries = keepingEverything(selective);
-        QVERIFY(int(entries.size()) >= blocks);
+        QString listed;
+        for (const std::string& entry : entries)
+            listed += QString::fromStdString(entry) + QLatin1Char(' ');
+        QVERIFY2(int(entries.size()) >= blocks, qPrintable(listed));
         applyCheckpointing(whole, pathsOf(entries));
         applyCheckpointing(selective, entries);
         int keeping = 0;
         for (const std::string& segment : pathsOf(entries))
             keeping += keepsOutputs(*script::findModule(selective, segment)) ? 1 : 0;
-        QVERIFY(keeping >= blocks); // every block has a convolution to keep
+        QVERIFY2(keeping >= blocks, qPrintable(listed)); // every block has a convolution to keep
 
         const Step expected = trainStep(plain, inputs, 5);
         const Step wholeStep = trainStep(whole, inputs, 5);
