@@ -129,13 +129,7 @@ private Q_SLOTS:
 
     void plannedPeakMatchesTheRun()
     {
-        RunConfig config;
-        config.modelPath = fixture(QStringLiteral("mobilenet_v2"));
-        config.inputs = QStringList { QStringLiteral("4x3x96x96") };
-        config.mode = RunMode::Train;
-        config.optimizer = OptimizerKind::Sgd;
-        config.iterations = 1;
-        config.warmup = 1;
+        RunConfig config = mobilenetStep();
         config.checkpoint = QStringLiteral("selective");
         Store store(m_dir.filePath(QStringLiteral("runs.sqlite")));
         const ProfileOutcome planned = profileModel(config, store);
@@ -159,7 +153,46 @@ private Q_SLOTS:
         QVERIFY2(std::abs(error) <= 0.10, qPrintable(QString::number(error)));
     }
 
+    // With a budget, the plan must fit it as measured, not only as predicted; one no plan can meet is refused.
+    void fitsABudget()
+    {
+        Store store(m_dir.filePath(QStringLiteral("budget.sqlite")));
+        RunConfig config = mobilenetStep();
+        config.checkpoint = QStringLiteral("none");
+        const ProfileOutcome plain = profileModel(config, store);
+        QVERIFY2(plain.exitCode == ExitOk, qPrintable(plain.message));
+        const qint64 budget = store.load(plain.runId, false)->metrics.peakBytes * 85 / 100;
+        config.checkpoint = QStringLiteral("selective=%1").arg(budget);
+        const ProfileOutcome planned = profileModel(config, store);
+        QVERIFY2(planned.exitCode == ExitOk, qPrintable(planned.message));
+        const RunMetrics selective = store.load(planned.runId, false)->metrics;
+        qInfo("mobilenet_v2, budget %.1f MB: peak %.1f MB (planned %.1f MB); segments %s", budget / 1e6,
+            selective.peakBytes / 1e6, selective.plannedPeakBytes / 1e6,
+            qPrintable(selective.checkpointSegments.join(QStringLiteral(", "))));
+        QVERIFY(!selective.checkpointSegments.isEmpty());
+        QVERIFY(selective.plannedPeakBytes <= budget);
+        QVERIFY(selective.peakBytes <= budget);
+
+        config.checkpoint = QStringLiteral("selective=1M");
+        const ProfileOutcome impossible = profileModel(config, store);
+        QCOMPARE(impossible.exitCode, ExitBadInput);
+        QVERIFY2(impossible.message.contains(QStringLiteral("cannot be met")), qPrintable(impossible.message));
+    }
+
 private:
+    // A small mobilenet_v2 training step: its blocks branch on use_res_connect.
+    static RunConfig mobilenetStep()
+    {
+        RunConfig config;
+        config.modelPath = fixture(QStringLiteral("mobilenet_v2"));
+        config.inputs = QStringList { QStringLiteral("4x3x96x96") };
+        config.mode = RunMode::Train;
+        config.optimizer = OptimizerKind::Sgd;
+        config.iterations = 1;
+        config.warmup = 1;
+        return config;
+    }
+
     QTemporaryDir m_dir;
 };
 
