@@ -242,6 +242,76 @@ private Q_SLOTS:
         // Run columns themselves are never coloured.
         QCOMPARE(background(model.index(row, model.runColumn(runIndex))), QColor());
     }
+    // Issue 18: "+72 KiB (0.0 %)" was coloured red. A change below 1 % of the baseline is neutral, in the
+    // metrics and in the layer differences.
+    void aChangeBelowOnePercentIsNeutral()
+    {
+        QVector<StoredRun> runs = threeRuns().mid(0, 2);
+        runs[1].metrics.peakBytes = runs[0].metrics.peakBytes + 72 * 1024; // +0.15 %
+        CompareModel model;
+        model.resetData(runs);
+        const QModelIndex peak = model.index(rowOfMetric(model, QStringLiteral("Peak")), model.deltaColumn(1));
+        QCOMPARE(peak.data().toString(), QStringLiteral("+72.0 KiB (+0.1 %)"));
+        QCOMPARE(background(peak), QColor());
+        QVERIFY(peak.data(Qt::ToolTipRole).toString().contains(QStringLiteral("neither better nor worse")));
+        runs[1].metrics.peakBytes = runs[0].metrics.peakBytes + runs[0].metrics.peakBytes / 50; // +2 %
+        model.resetData(runs);
+        QCOMPARE(background(peak), CompareModel::regressionColor());
+
+        StoredRun grown = sampleRun(2);
+        grown.layerStats[Conv].peakContributionBytes += 40; // +0.5 % of the conv's 8000 B
+        grown.layerStats[Linear].peakContributionBytes += 4000;
+        LayerDiffModel layers;
+        layers.resetData(sampleRun(1), grown);
+        QCOMPARE(layers.rowCount(), 2);
+        for (int row = 0; row < 2; ++row) {
+            const QModelIndex delta = layers.index(row, LayerDiffModel::PeakDeltaColumn);
+            const bool small = delta.data(LayerDiffModel::SortRole).toLongLong() == 40;
+            QCOMPARE(background(delta), small ? QColor() : CompareModel::regressionColor());
+        }
+    }
+
+    // Each run's iteration times show as median (min–max); a difference inside the wider spread is "within
+    // noise", not a speed-up.
+    void iterationTimesShowTheirSpreadAndNoise()
+    {
+        QVector<StoredRun> runs = threeRuns().mid(0, 2);
+        runs[0].metrics.iterationMs = { 9.0, 10.0, 16.0 };
+        runs[0].metrics.iterationMsMedian = 10.0;
+        runs[1].metrics.iterationMs = { 12.0, 12.5, 13.0 };
+        runs[1].metrics.iterationMsMedian = 12.5;
+        CompareModel model;
+        model.resetData(runs);
+        const int row = rowOfMetric(model, QStringLiteral("Iteration"));
+        QCOMPARE(model.index(row, model.runColumn(0)).data().toString(), QStringLiteral("10.00 ms (9.0–16.0)"));
+        QVERIFY(model.index(row, model.runColumn(1)).data(Qt::ToolTipRole).toString().contains(
+            QStringLiteral("min 12.00 ms, median 12.50 ms, max 13.00 ms")));
+        const QModelIndex delta = model.index(row, model.deltaColumn(1));
+        QCOMPARE(delta.data().toString(), QStringLiteral("+2.50 ms (+25.0 %) within noise"));
+        QCOMPARE(background(delta), QColor());
+        // Both runs steady: the same difference is a regression.
+        runs[0].metrics.iterationMs = { 9.8, 10.0, 10.2 };
+        model.resetData(runs);
+        QCOMPARE(delta.data().toString(), QStringLiteral("+2.50 ms (+25.0 %)"));
+        QCOMPARE(background(delta), CompareModel::regressionColor());
+    }
+
+    // Runs measured minutes apart say so; runs measured together (an optimization and its original) do not.
+    void runsMeasuredApartAreNamed()
+    {
+        const QDateTime start(QDate(2026, 12, 1), QTime(10, 0));
+        QVector<RunSummary> runs(3);
+        for (int i = 0; i < 3; ++i) {
+            runs[i].id = i + 2;
+            runs[i].createdAt = start.addSecs(10 * i);
+            runs[i].finishedAt = start.addSecs(10 * i + 8);
+        }
+        QCOMPARE(measuredApartNote(runs), QString());
+        runs[2].createdAt = start.addSecs(12 * 60);
+        runs[2].finishedAt = start.addSecs(13 * 60);
+        const QString note = measuredApartNote(runs);
+        QVERIFY2(note.startsWith(QStringLiteral("Runs #2 and #4 were measured 11 min apart")), qPrintable(note));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCompareModels)

@@ -79,7 +79,8 @@ const QVector<CompareMetric>& CompareModel::metrics()
         { QStringLiteral("Parameters"), QStringLiteral("The model's parameters and buffers"),
             [](const StoredRun& run, const QVector<StoredRun>&) { return double(run.model.paramBytes); }, true, Format::Bytes },
         { QStringLiteral("Iteration"), QStringLiteral("Median wall time of one measured iteration"),
-            [](const StoredRun& run, const QVector<StoredRun>&) { return run.metrics.iterationMsMedian; }, true, Format::Milliseconds },
+            [](const StoredRun& run, const QVector<StoredRun>&) { return run.metrics.iterationMsMedian; }, true, Format::Milliseconds,
+            true },
         { QStringLiteral("Accuracy"),
             QStringLiteral("On the labelled data `optimize` measured it with (--data, or distillation's held-out part)"),
             accuracyOfRun, false, Format::Percent },
@@ -112,6 +113,15 @@ QColor CompareModel::improvementColor() { return QColor(0xd3, 0xf2, 0xd3); }
 
 QColor CompareModel::regressionColor() { return QColor(0xf8, 0xd3, 0xd3); }
 
+QVariant CompareModel::changeBrush(ChangeVerdict verdict)
+{
+    if (verdict == ChangeVerdict::Improvement)
+        return QBrush(improvementColor());
+    if (verdict == ChangeVerdict::Regression)
+        return QBrush(regressionColor());
+    return {};
+}
+
 CompareModel::CompareModel(QObject* parent)
     : QAbstractTableModel(parent)
 {
@@ -131,6 +141,7 @@ void CompareModel::resetData(const QVector<StoredRun>& runs)
                                  modeName(run.summary.config.mode), statusName(run.summary.status));
         for (const CompareMetric& metric : metrics())
             column.values.append(metric.value(run, runs));
+        column.spread = iterationSpread(run.metrics);
         columns.append(column);
     }
     beginResetModel();
@@ -186,15 +197,40 @@ QVariant CompareModel::data(const QModelIndex& index, int role) const
 QVariant CompareModel::runCell(int metric, int runIndex, int role) const
 {
     const double value = m_runs[runIndex].values[metric];
+    const std::optional<IterationSpread>& spread = m_runs[runIndex].spread;
+    const bool withSpread = metrics()[metric].iterationTime && spread && !std::isnan(value);
     switch (role) {
     case Qt::DisplayRole:
+        if (withSpread) // the median, then the range the iterations took
+            return QStringLiteral("%1 (%2–%3)")
+                .arg(formatValue(value, Format::Milliseconds), QString::number(spread->minMs, 'f', 1),
+                    QString::number(spread->maxMs, 'f', 1));
         return formatValue(value, metrics()[metric].format);
+    case Qt::ToolTipRole:
+        if (withSpread)
+            return QStringLiteral("Over its measured iterations: min %1 ms, median %2 ms, max %3 ms")
+                .arg(spread->minMs, 0, 'f', 2)
+                .arg(spread->medianMs, 0, 'f', 2)
+                .arg(spread->maxMs, 0, 'f', 2);
+        return {};
     case SortRole:
         return std::isnan(value) ? QVariant() : QVariant(value);
     case Qt::TextAlignmentRole:
         return int(Qt::AlignRight | Qt::AlignVCenter);
     }
     return {};
+}
+
+ChangeVerdict CompareModel::verdict(int metric, int runIndex) const
+{
+    const CompareMetric& definition = metrics()[metric];
+    const RunColumn& base = m_runs.first();
+    const RunColumn& run = m_runs[runIndex];
+    double noise = 0;
+    if (definition.iterationTime && base.spread && run.spread)
+        noise = std::max(base.spread->widthMs(), run.spread->widthMs());
+    return judgeChange(base.values[metric], run.values[metric], definition.lowerIsBetter, noise,
+        definition.format == Format::Percent ? NeutralShareChange : -1);
 }
 
 QVariant CompareModel::deltaCell(int metric, int runIndex, int role) const
@@ -204,8 +240,8 @@ QVariant CompareModel::deltaCell(int metric, int runIndex, int role) const
     const double value = m_runs[runIndex].values[metric];
     const bool comparable = !std::isnan(base) && !std::isnan(value);
     const double difference = value - base;
-    const bool changed = comparable && difference != 0;
-    const bool better = definition.lowerIsBetter ? difference < 0 : difference > 0;
+    const ChangeVerdict judged = comparable ? verdict(metric, runIndex) : ChangeVerdict::Unchanged;
+    const bool coloured = judged == ChangeVerdict::Improvement || judged == ChangeVerdict::Regression;
     switch (role) {
     case Qt::DisplayRole: {
         if (!comparable)
@@ -217,17 +253,28 @@ QVariant CompareModel::deltaCell(int metric, int runIndex, int role) const
             text += QStringLiteral(" (×%1)").arg(QString::number(value / base, 'f', 0));
         else if (base != 0)
             text += QStringLiteral(" (%1 %)").arg(signedNumber(100 * difference / std::abs(base), 1));
+        if (judged == ChangeVerdict::WithinNoise)
+            text += QStringLiteral(" within noise");
         return text;
     }
+    case Qt::ToolTipRole:
+        if (judged == ChangeVerdict::WithinNoise)
+            return QStringLiteral("Smaller than the spread of the two runs' iteration times (max − min): not a "
+                                  "measured change.");
+        if (judged == ChangeVerdict::Neutral)
+            return definition.format == Format::Percent
+                ? QStringLiteral("Below %1 percentage points: neither better nor worse.").arg(100 * NeutralShareChange)
+                : QStringLiteral("Below %1 % of run #%2's figure: neither better nor worse.")
+                      .arg(100 * NeutralChangeFraction)
+                      .arg(m_runs.first().id);
+        return {};
     case SortRole:
         return comparable ? QVariant(difference) : QVariant();
     case Qt::BackgroundRole:
-        if (!changed)
-            return {};
-        return QBrush(better ? improvementColor() : regressionColor());
+        return changeBrush(judged);
     case Qt::ForegroundRole:
         // Dark text on the light colours, also under a dark palette.
-        return changed ? QVariant(QBrush(Qt::black)) : QVariant();
+        return coloured ? QVariant(QBrush(Qt::black)) : QVariant();
     case Qt::TextAlignmentRole:
         return int(Qt::AlignRight | Qt::AlignVCenter);
     }

@@ -1,14 +1,17 @@
 #pragma once
 // Runs side by side, one row per metric: the first run is the baseline, each later run also gets a column
-// with its difference from the baseline, coloured by whether the change is an improvement.
+// with its difference from the baseline, coloured by whether the change is an improvement (judgeChange: a change
+// below 1 % of the baseline, or a time inside the runs' spread, is not coloured).
 
 #include "core/Store.h"
+#include "core/compare/ChangeVerdict.h"
 
 #include <QAbstractTableModel>
 #include <QColor>
 #include <QString>
 #include <QVector>
 #include <functional>
+#include <optional>
 
 namespace memoscope {
 
@@ -27,6 +30,9 @@ struct CompareMetric {
     std::function<double(const StoredRun& run, const QVector<StoredRun>& compared)> value;
     bool lowerIsBetter = true;
     Format format = Format::Bytes;
+    // The figure is the median iteration time: each run shows its spread, and a difference inside the runs'
+    // spreads is "within noise" rather than a change.
+    bool iterationTime = false;
 };
 
 class CompareModel : public QAbstractTableModel {
@@ -43,6 +49,8 @@ public:
     static const QVector<CompareMetric>& metrics();
     static QColor improvementColor();
     static QColor regressionColor();
+    // The background of a difference judged so: none for a change that is not one.
+    static QVariant changeBrush(ChangeVerdict verdict);
 
     // The first run is the baseline.
     void resetData(const QVector<StoredRun>& runs);
@@ -63,9 +71,11 @@ private:
         QString label; // "#12 resnet18.pt"
         QString toolTip;
         QVector<double> values; // one per metric
+        std::optional<IterationSpread> spread;
     };
     QVariant runCell(int metric, int runIndex, int role) const;
     QVariant deltaCell(int metric, int runIndex, int role) const;
+    ChangeVerdict verdict(int metric, int runIndex) const;
 
     QVector<RunColumn> m_runs;
 };

@@ -45,7 +45,8 @@ namespace {
         return figures.present ? QVariant(bytes) : QVariant();
     }
 
-    QVariant deltaCell(qint64 delta, int role)
+    // base: the layer's figure in run A, against which a change below 1 % is neutral.
+    QVariant deltaCell(qint64 base, qint64 delta, int role)
     {
         switch (role) {
         case Qt::DisplayRole:
@@ -53,11 +54,11 @@ namespace {
         case LayerDiffModel::SortRole:
             return delta;
         case Qt::BackgroundRole:
-            if (delta == 0)
-                return {};
-            return QBrush(delta < 0 ? CompareModel::improvementColor() : CompareModel::regressionColor());
+            return CompareModel::changeBrush(judgeChange(double(base), double(base + delta), true));
         case Qt::ForegroundRole:
-            return delta == 0 ? QVariant() : QVariant(QBrush(Qt::black));
+            return CompareModel::changeBrush(judgeChange(double(base), double(base + delta), true)).isValid()
+                ? QVariant(QBrush(Qt::black))
+                : QVariant();
         }
         return {};
     }
@@ -85,13 +86,13 @@ QVariant LayerDiffModel::data(const QModelIndex& index, int role) const
     case PeakBColumn:
         return plain ? bytesCell(d.b, d.b.peakContributionBytes, role) : QVariant();
     case PeakDeltaColumn:
-        return deltaCell(d.peakContributionDelta(), role);
+        return deltaCell(d.a.peakContributionBytes, d.peakContributionDelta(), role);
     case ParamDeltaColumn:
-        return deltaCell(d.paramDelta(), role);
+        return deltaCell(d.a.paramBytes, d.paramDelta(), role);
     case ActivationDeltaColumn:
-        return deltaCell(d.activationDelta(), role);
+        return deltaCell(d.a.activationBytes, d.activationDelta(), role);
     case AllocatedDeltaColumn:
-        return deltaCell(d.allocatedDelta(), role);
+        return deltaCell(d.a.allocatedBytes, d.allocatedDelta(), role);
     }
     return {};
 }

@@ -23,13 +23,13 @@ namespace {
 
     QString note(const QString& text) { return QStringLiteral("<p class=\"note\">%1</p>\n").arg(text); }
 
-    HtmlCell deltaCell(qint64 delta)
+    // base: the layer's figure in the first run. Less memory is better; the colours (and the 1 % neutral band)
+    // of CompareModel's difference columns.
+    HtmlCell deltaCell(qint64 base, qint64 delta)
     {
-        // Less memory is better: the colours of CompareModel's difference columns.
-        const QColor colour = delta < 0 ? CompareModel::improvementColor()
-            : delta > 0                 ? CompareModel::regressionColor()
-                                        : QColor();
-        return numberCell(delta == 0 ? QStringLiteral("0") : formatByteDelta(delta), colour);
+        const QVariant brush = CompareModel::changeBrush(judgeChange(double(base), double(base + delta), true));
+        return numberCell(delta == 0 ? QStringLiteral("0") : formatByteDelta(delta),
+            brush.isValid() ? brush.value<QBrush>().color() : QColor());
     }
 
     QString bytesOrDash(const LayerFigures& figures, qint64 bytes)
@@ -43,6 +43,10 @@ QString comparisonTableHtml(const QVector<StoredRun>& runs)
     // The desktop app's comparison model is the one list of comparison metrics: the report reads it cell by cell.
     CompareModel model;
     model.resetData(runs);
+    QVector<RunSummary> summaries;
+    for (const StoredRun& run : runs)
+        summaries << run.summary;
+    const QString apartNote = measuredApartNote(summaries);
     HtmlTable table(QStringLiteral("comparison-table"));
     QVector<HtmlCell> header;
     for (int column = 0; column < model.columnCount(); ++column) {
@@ -65,8 +69,12 @@ QString comparisonTableHtml(const QVector<StoredRun>& runs)
         table.addRow(cells);
     }
     return table.toHtml()
-        + note(QStringLiteral("Differences are against run #%1; green is an improvement, red a regression.")
-                   .arg(runs.isEmpty() ? -1 : runs.first().summary.id));
+        + note(QStringLiteral("Differences are against run #%1; green is an improvement, red a regression; a change "
+                              "below %2 % of run #%1's figure, or an iteration time inside the runs' spread, is "
+                              "neither.%3")
+                   .arg(runs.isEmpty() ? -1 : runs.first().summary.id)
+                   .arg(100 * NeutralChangeFraction)
+                   .arg(apartNote.isEmpty() ? QString() : QStringLiteral(" ") + apartNote.toHtmlEscaped()));
 }
 
 QString layerTableHtml(const StoredRun& run, int maxRows)
@@ -134,8 +142,9 @@ QString layerDifferenceHtml(const StoredRun& a, const StoredRun& b, int maxRows)
             continue;
         shownChange += d.peakContributionDelta();
         table.addRow({ textCell(d.pathLabel(a.summary.id, b.summary.id)), textCell(d.typeLabel()), numberCell(bytesOrDash(d.a, d.a.peakContributionBytes)),
-            numberCell(bytesOrDash(d.b, d.b.peakContributionBytes)), deltaCell(d.peakContributionDelta()),
-            deltaCell(d.paramDelta()), deltaCell(d.activationDelta()), deltaCell(d.allocatedDelta()) });
+            numberCell(bytesOrDash(d.b, d.b.peakContributionBytes)), deltaCell(d.a.peakContributionBytes, d.peakContributionDelta()),
+            deltaCell(d.a.paramBytes, d.paramDelta()), deltaCell(d.a.activationBytes, d.activationDelta()),
+            deltaCell(d.a.allocatedBytes, d.allocatedDelta()) });
     }
     QString explanation
         = QStringLiteral("Run #%1 minus run #%2, each layer's own figures (children excluded), "

@@ -43,7 +43,11 @@ ComparePage::ComparePage(QWidget* parent)
     , m_runA(new QComboBox(this))
     , m_runB(new QComboBox(this))
     , m_layerDiffNote(new QLabel(this))
+    , m_timingNote(new QLabel(this))
 {
+    m_timingNote->setObjectName(QStringLiteral("timingNote"));
+    m_timingNote->setWordWrap(true);
+    m_timingNote->setVisible(false);
     m_alignPhases->setObjectName(QStringLiteral("alignPhases"));
     m_alignPhases->setChecked(m_timelines->alignedByPhase());
     m_alignPhases->setToolTip(tr("Lay every run's forward, backward and optimizer phases onto the first run's, so "
@@ -55,6 +59,7 @@ ComparePage::ComparePage(QWidget* parent)
     tabs->addTab(createLayerDiffTab(), tr("Layers"));
 
     auto* splitter = new QSplitter(Qt::Vertical, this);
+    splitter->setObjectName(QStringLiteral("compareSplitter")); // the main window restores it by name
     splitter->addWidget(m_timelines);
     splitter->addWidget(tabs);
     splitter->setStretchFactor(0, 3);
@@ -67,6 +72,7 @@ ComparePage::ComparePage(QWidget* parent)
     header->addWidget(m_alignPhases);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(header);
+    layout->addWidget(m_timingNote);
     layout->addWidget(splitter, 1);
 }
 
@@ -117,6 +123,12 @@ void ComparePage::showRuns(const QVector<LoadedRunPtr>& runs)
                          .arg(names.join(QStringLiteral(", ")).toHtmlEscaped()));
     m_timelines->setRuns(timelines, names);
     m_metrics->resetData(stored);
+    QVector<RunSummary> summaries;
+    for (const StoredRun& run : stored)
+        summaries << run.summary;
+    const QString apart = measuredApartNote(summaries);
+    m_timingNote->setText(apart);
+    m_timingNote->setVisible(!apart.isEmpty());
 
     const QSignalBlocker blockA(m_runA);
     const QSignalBlocker blockB(m_runB);
@@ -157,6 +169,8 @@ void ComparePage::updateLayerDiff()
                  "changes at the peak add up to %1.")
                   .arg(formatByteDelta(total)));
 }
+
+QString ComparePage::timingNote() const { return m_timingNote->text(); }
 
 QVector<qint64> ComparePage::runIds() const
 {

@@ -23,6 +23,7 @@ public:
     explicit ComparePage(QWidget* parent = nullptr);
     void showRuns(const QVector<LoadedRunPtr>& runs);
     CompareModel* metrics() const { return m_metrics; }
+    QString timingNote() const;
     CompareTimelineView* timelines() const { return m_timelines; }
     LayerDiffModel* layerDifferences() const { return m_layerDiff; }
     // Which runs the layer table compares: B minus A, indexes into the runs shown.
@@ -44,6 +45,7 @@ private:
     QComboBox* m_runA;
     QComboBox* m_runB;
     QLabel* m_layerDiffNote;
+    QLabel* m_timingNote; // when the runs were measured at different times
 };
 
 } // namespace memoscope
