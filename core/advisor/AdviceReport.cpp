@@ -1,5 +1,7 @@
 #include "AdviceReport.h"
 
+#include "Advisor.h"
+
 #include "core/ByteFormat.h"
 
 #include <QTextStream>
@@ -21,7 +23,8 @@ QString adviceToText(const Advice& advice, const QString& modelName)
     QTextStream out(&text);
     out << "Run " << advice.runId << "  " << modelName << "  " << modeName(advice.mode) << ", peak "
         << formatBytes(advice.measuredPeakBytes) << "\n";
-    out << "Recommendations, best first (predicted by replaying the run's allocations):\n";
+    out << "Recommendations, " << recommendationOrder() << "; savings predicted by replaying the run's "
+        << "allocations:\n";
     out << QStringLiteral("  %1 %2 %3 %4 %5 %6\n")
                .arg(QStringLiteral("#"), 2)
                .arg(QStringLiteral("technique"), -27)
@@ -40,9 +43,9 @@ QString adviceToText(const Advice& advice, const QString& modelName)
                    .arg(r.settings.size() > 24 ? r.settings.left(21) + QStringLiteral("...") : r.settings, -24)
                    .arg(saving, 19)
                    .arg(formatBytes(r.predictedPeakBytes), 10)
-                   .arg(riskLevelName(r.risk.level));
+                   .arg(riskLevelLabel(r.risk.level));
         out << "     " << r.reason << "\n";
-        out << "     risk " << r.risk.text
+        out << "     " << r.risk.text
             << (r.appliedByOptimize ? QString() : QStringLiteral(" [not an --apply step]")) << "\n";
         if (r.settings.size() > 24)
             out << "     settings: " << r.settings << "\n";
@@ -63,7 +66,7 @@ namespace {
         else
             out << "does not fit, misses by " << formatBytes(p.missBytes) << " (the closest of " << p.plansTried
                 << " plans)\n";
-        out << "  risk " << p.risk.text << "\n";
+        out << "  " << p.risk.text << "\n";
     }
 }
 

@@ -50,6 +50,13 @@ namespace {
     }
 }
 
+QString recommendationOrder()
+{
+    // rankScore() in words.
+    return QStringLiteral("best first: the predicted saving, each expected point of accuracy lost costing about a "
+                          "quarter of it, halved for a smaller batch (it changes the workload, not the model)");
+}
+
 Advisor::Advisor(const StoredRun& run, QVector<MeasuredAccuracy> measured)
     : m_run(run)
     , m_analysis(analyzeTrace(run.trace))

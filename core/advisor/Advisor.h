@@ -11,6 +11,9 @@
 
 namespace memoscope {
 
+// The order advice() lists its recommendations in, in words, for the CLI's `advise` and the desktop app.
+QString recommendationOrder();
+
 class Advisor {
 public:
     // `run` must hold its events (Store::load(id, true)) and outlive the advisor. `measured`: what optimizations

@@ -5,6 +5,17 @@
 
 namespace memoscope {
 
+QString riskLevelLabel(RiskLevel level)
+{
+    return level == RiskLevel::None ? QStringLiteral("no risk") : riskLevelName(level) + QStringLiteral(" risk");
+}
+
+QString Risk::whatChanges() const
+{
+    const qsizetype colon = text.indexOf(QLatin1String(": "));
+    return colon >= 0 ? text.mid(colon + 2) : text;
+}
+
 QString riskLevelName(RiskLevel level)
 {
     switch (level) {
@@ -76,7 +87,7 @@ namespace {
         }
         risk.level = levelOf(risk.expectedAccuracyLoss);
         risk.changesWorkload = changesWorkload;
-        risk.text = riskLevelName(risk.level) + QStringLiteral(": ")
+        risk.text = riskLevelLabel(risk.level) + QStringLiteral(": ")
             + (texts.isEmpty() ? QStringLiteral("nothing changes") : texts.join(QStringLiteral("; ")));
         return risk;
     }
@@ -126,7 +137,7 @@ Risk withMeasuredAccuracy(const Risk& prior, double before, double after, qint64
         measured += QStringLiteral(", %1 % once distilled").arg(*afterDistilling * 100, 0, 'f', 1);
     // The prior's words after its level say what the lever does; the measurement replaces the guess.
     const qsizetype colon = prior.text.indexOf(QLatin1String(": "));
-    risk.text = riskLevelName(risk.level) + QStringLiteral(": ") + measured
+    risk.text = riskLevelLabel(risk.level) + QStringLiteral(": ") + measured
         + (colon >= 0 ? QStringLiteral("; ") + prior.text.mid(colon + 2) : QString());
     return risk;
 }

@@ -13,13 +13,15 @@ namespace memoscope {
 
 enum class RiskLevel { None, Low, Medium, High };
 QString riskLevelName(RiskLevel level); // "none", "low", "medium", "high"
+QString riskLevelLabel(RiskLevel level); // in a sentence or a table: "no risk", "low risk", ...
 
 struct Risk {
     RiskLevel level = RiskLevel::None;
     double expectedAccuracyLoss = 0; // a fraction, e.g. 0.01 for about one point of top-1
     double extraCompute = 0; // a fraction of the step's time, e.g. 0.3 for about 30 % longer
     bool changesWorkload = false; // a smaller batch: the user's workload, not the model, changes
-    QString text; // "low: weights rounded to 8 bits per output channel"
+    QString text; // "low risk: weights rounded to 8 bits per output channel"
+    QString whatChanges() const; // text after its level: "weights rounded to 8 bits per output channel"
 };
 
 // `recomputeFraction`: the share of a training step's time spent in the forward of the layers a plan

@@ -3,6 +3,9 @@
 #include "core/ByteFormat.h"
 #include "ui/models/LayerTreeModel.h"
 #include "ui/models/PeakModel.h"
+#include "ui/models/RecommendationModel.h"
+#include "core/advisor/AdviceReport.h"
+#include "core/advisor/Advisor.h"
 #include "ui/models/RunListModel.h"
 
 #include <QAbstractItemModelTester>
@@ -340,6 +343,56 @@ private Q_SLOTS:
         proxy.setSortRole(PeakModel::SortRole);
         proxy.sort(PeakModel::BytesColumn, Qt::AscendingOrder);
         QCOMPARE(proxy.index(0, 0).data().toString(), QStringLiteral("<loss>"));
+    }
+
+    // Issue 18: the advisor's list read "none risk" and was cut off at the dock's width. A table of lever, saving,
+    // risk and what it changes, in the advisor's order, with the details on hover.
+    void recommendationsAreATable()
+    {
+        Recommendation stream;
+        stream.technique = QStringLiteral("stream the data set");
+        stream.settings = QStringLiteral("--data-reading streamed");
+        stream.predictedSavingBytes = 12 * MiB;
+        stream.predictedSavingFraction = 0.25;
+        stream.predictedPeakBytes = 36 * MiB;
+        stream.reason = QStringLiteral("The run holds its whole data set");
+        stream.risk.text = QStringLiteral("no risk: nothing changes");
+        Recommendation prune = stream;
+        prune.technique = QStringLiteral("unstructured pruning");
+        prune.settings = QStringLiteral("prune-unstructured=0.5");
+        prune.risk = unstructuredPruningRisk(0.5);
+        Recommendation distill = stream;
+        distill.technique = QStringLiteral("distillation");
+        distill.predictedSavingBytes = 0;
+        distill.risk = distillationRisk();
+        RecommendationModel model;
+        QAbstractItemModelTester tester(&model, QtTestReporting);
+        model.resetData({ stream, prune, distill });
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.columnCount(), int(RecommendationModel::ColumnCount));
+        const auto cell = [&](int row, int column, int role = Qt::DisplayRole) {
+            return model.index(row, column).data(role).toString();
+        };
+        QCOMPARE(cell(0, RecommendationModel::LeverColumn), QStringLiteral("stream the data set"));
+        QCOMPARE(cell(0, RecommendationModel::SavingColumn), QStringLiteral("12.0 MiB (25 %)"));
+        QCOMPARE(cell(0, RecommendationModel::RiskColumn), QStringLiteral("no risk"));
+        QCOMPARE(cell(0, RecommendationModel::ChangesColumn), QStringLiteral("nothing changes"));
+        QCOMPARE(cell(1, RecommendationModel::RiskColumn), riskLevelLabel(prune.risk.level));
+        QVERIFY(cell(1, RecommendationModel::RiskColumn).endsWith(QStringLiteral(" risk")));
+        QVERIFY(!cell(1, RecommendationModel::ChangesColumn).contains(QStringLiteral(" risk: ")));
+        QCOMPARE(cell(2, RecommendationModel::SavingColumn), QStringLiteral("no saving"));
+        // On hover: what to type, why, and the whole risk.
+        const QString tip = cell(1, RecommendationModel::ChangesColumn, Qt::ToolTipRole);
+        QVERIFY(tip.contains(QStringLiteral("prune-unstructured=0.5")));
+        QVERIFY(tip.contains(prune.risk.text));
+        QVERIFY(tip.contains(prune.reason));
+        // The order is the advisor's, and the header says which rule made it, in the words `advise` prints.
+        QVERIFY(model.headerData(0, Qt::Horizontal, Qt::ToolTipRole).toString().contains(recommendationOrder()));
+        Advice advice;
+        advice.recommendations = { stream };
+        QVERIFY(adviceToText(advice, QStringLiteral("m.pt")).contains(recommendationOrder()));
+        QVERIFY(!adviceToText(advice, QStringLiteral("m.pt")).contains(QStringLiteral("none risk")));
+        QVERIFY(adviceToText(advice, QStringLiteral("m.pt")).contains(QStringLiteral("no risk")));
     }
 };
 

@@ -1,5 +1,6 @@
 // The workbench's switches become exactly the `optimize` command line the CLI documents, in the pipeline's
 // order, and an advisor's --apply steps switch the right controls on.
+#include "ui/workbench/WorkbenchAdvice.h"
 #include "ui/workbench/WorkbenchSettings.h"
 
 #include <QtTest>
@@ -21,6 +22,20 @@ QStringList valuesOf(const QStringList& arguments, const QString& option)
 class TestWorkbenchSettings : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    // Issue 18: "Predicted 58.7 MiB (3.1 %)" read as a 3.1 % saving. The predicted saving is a share of the peak
+    // like the measured one, and the prediction's error is said in words.
+    void outcomeSaysHowFarOffThePredictionWas()
+    {
+        const qint64 MiB = qint64(1) << 20;
+        const qint64 before = 1186 * MiB / 10; // 118.6 MiB
+        const qint64 after = before - 569 * MiB / 10;
+        QCOMPARE(outcomeText(before, after, 587 * MiB / 10),
+            QStringLiteral("peak 119 MiB → 61.7 MiB, measured saving 56.9 MiB (48.0 %); predicted 58.7 MiB (49.5 %); "
+                           "the prediction was 3.2 % off."));
+        QCOMPARE(outcomeText(before, after, std::nullopt),
+            QStringLiteral("peak 119 MiB → 61.7 MiB, measured saving 56.9 MiB (48.0 %)."));
+    }
+
     void nothingOnIsAProblem()
     {
         const WorkbenchSettings settings;

@@ -30,4 +30,9 @@ private:
     Advice m_advice;
 };
 
+// What an Apply measured against what the advisor predicted for it: "peak 118 MiB → 61.6 MiB, measured saving
+// 56.9 MiB (48.0 %); predicted 58.7 MiB (49.5 %); the prediction was 3.1 % off." Both savings are shares of
+// the peak before; "off" is the predicted saving's error relative to the measured one.
+QString outcomeText(qint64 peakBefore, qint64 peakAfter, std::optional<qint64> predictedSaving);
+
 } // namespace memoscope

@@ -1,9 +1,11 @@
 #include "WorkbenchPanel.h"
 
 #include "TrainingOptionWidgets.h"
+#include "RecommendationTable.h"
 #include "WorkbenchAdvice.h"
 
 #include "core/ByteFormat.h"
+#include "core/advisor/Advisor.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -245,16 +247,15 @@ QWidget* WorkbenchPanel::createLayers()
 QWidget* WorkbenchPanel::createRecommendations()
 {
     auto* group = new QGroupBox(tr("Advisor"), this);
-    m_recommendations = new QListWidget(group);
-    m_recommendations->setObjectName(QStringLiteral("recommendations"));
-    m_recommendations->setMaximumHeight(140);
-    m_recommendations->setToolTip(tr("Double-click a recommendation to switch it on below"));
+    m_recommendationModel = new RecommendationModel(group);
+    m_recommendations = recommendationTable(m_recommendationModel, group);
     m_adviceNote = new QLabel(group);
     m_adviceNote->setWordWrap(true);
     auto* use = new QPushButton(tr("Use Recommendation"), group);
-    connect(use, &QPushButton::clicked, this, [this] { useRecommendation(m_recommendations->currentRow()); });
-    connect(m_recommendations, &QListWidget::itemDoubleClicked, this,
-        [this](QListWidgetItem* item) { useRecommendation(m_recommendations->row(item)); });
+    connect(use, &QPushButton::clicked, this,
+        [this] { useRecommendation(m_recommendations->currentIndex().row()); });
+    connect(m_recommendations, &QTableView::doubleClicked, this,
+        [this](const QModelIndex& index) { useRecommendation(index.row()); });
     auto* layout = new QVBoxLayout(group);
     layout->addWidget(m_recommendations);
     layout->addWidget(use);
@@ -331,7 +332,7 @@ void WorkbenchPanel::setBaseline(const LoadedRunPtr& run)
                   .arg(summary.id)
                   .arg(summary.config.dataReading == DataReading::Streamed ? tr("streamed") : tr("whole")));
     m_advice.reset();
-    m_recommendations->clear();
+    m_recommendationModel->clearData();
     m_adviceNote->setText(tr("The advisor is reading run #%1…").arg(summary.id));
     m_adviceFor = summary.id;
     m_adviceJob.setFuture(QtConcurrent::run([run, path = m_databasePath]() -> std::shared_ptr<const WorkbenchAdvice> {
@@ -346,24 +347,10 @@ void WorkbenchPanel::onAdviceBuilt()
     if (!built || !m_baseline || built->advice().runId != m_adviceFor || m_adviceFor != m_baseline->summary.id)
         return; // advice for a run that is no longer shown; the newer one is on its way
     m_advice = std::move(built);
-    m_recommendations->clear();
-    for (const Recommendation& r : m_advice->advice().recommendations) {
-        // Levers that save nothing on this run (distillation, or streaming without a data set) stay listed for
-        // their reason, in grey.
-        const bool saves = r.predictedSavingBytes > 0;
-        auto* item = new QListWidgetItem(saves ? tr("%1: saves %2 (%3 %), %4 risk")
-                                                     .arg(r.technique, formatBytes(r.predictedSavingBytes))
-                                                     .arg(100 * r.predictedSavingFraction, 0, 'f', 0)
-                                                     .arg(r.risk.text.section(QLatin1Char(':'), 0, 0))
-                                               : tr("%1: no saving on this run").arg(r.technique),
-            m_recommendations);
-        if (!saves)
-            item->setForeground(palette().brush(QPalette::Disabled, QPalette::Text));
-        item->setToolTip(QStringLiteral("%1\n%2\n%3").arg(r.settings, r.reason, r.risk.text));
-    }
+    m_recommendationModel->resetData(m_advice->advice().recommendations);
     m_adviceNote->setText(m_advice->advice().recommendations.isEmpty()
             ? tr("The advisor has nothing to recommend for this run.")
-            : tr("Double-click one to switch it on below."));
+            : tr("Listed %1. Hover for details; double-click one to switch it on below.").arg(recommendationOrder()));
     updateSummary();
     Q_EMIT adviceReady();
 }
@@ -407,18 +394,9 @@ void WorkbenchPanel::setBusy(bool busy)
 
 void WorkbenchPanel::showOutcome(qint64 peakBefore, qint64 peakAfter, const QString& applied)
 {
-    const qint64 saved = peakBefore - peakAfter;
-    QString text = tr("<b>%1</b>: peak %2 → %3, measured saving %4 (%5 %).")
-                       .arg(applied.toHtmlEscaped(), formatBytes(peakBefore), formatBytes(peakAfter), formatBytes(saved))
-                       .arg(peakBefore > 0 ? 100.0 * double(saved) / double(peakBefore) : 0.0, 0, 'f', 1);
-    if (m_predictedSavingOfLastApply) {
-        const qint64 predicted = *m_predictedSavingOfLastApply;
-        text += tr(" Predicted %1").arg(formatBytes(predicted));
-        if (saved != 0)
-            text += tr(" (%1 %)").arg(100.0 * double(predicted - saved) / double(std::llabs(saved)), 0, 'f', 1);
-        text += QLatin1Char('.');
-    }
-    m_outcome->setText(text);
+    m_outcome->setText(QStringLiteral("<b>%1</b>: %2")
+                           .arg(applied.toHtmlEscaped(),
+                               outcomeText(peakBefore, peakAfter, m_predictedSavingOfLastApply).toHtmlEscaped()));
 }
 
 WorkbenchSettings WorkbenchPanel::settings() const

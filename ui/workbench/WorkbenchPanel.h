@@ -16,6 +16,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QTableView;
 class QPushButton;
 class QSlider;
 class QDoubleSpinBox;
@@ -23,6 +24,7 @@ class QSpinBox;
 
 namespace memoscope {
 
+class RecommendationModel;
 class WorkbenchAdvice;
 
 class WorkbenchPanel : public QWidget {
@@ -69,7 +71,8 @@ private:
     QFutureWatcher<std::shared_ptr<const WorkbenchAdvice>> m_adviceJob;
     qint64 m_adviceFor = -1; // the run the advice being built is for
     std::optional<qint64> m_predictedSavingOfLastApply;
-    QListWidget* m_recommendations;
+    QTableView* m_recommendations;
+    RecommendationModel* m_recommendationModel;
     QLabel* m_adviceNote;
     static QString checkpointBlockOf(const QString& path); // the top-level block a selected layer is in
     QString m_selectedLayer;
