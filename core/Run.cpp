@@ -16,6 +16,8 @@ QString statusName(RunStatus status)
         return QStringLiteral("failed");
     case RunStatus::OutOfMemory:
         return QStringLiteral("oom");
+    case RunStatus::Cancelled:
+        return QStringLiteral("cancelled");
     }
     return QStringLiteral("failed");
 }
@@ -28,6 +30,8 @@ RunStatus statusFromName(const QString& name)
         return RunStatus::Complete;
     if (name == QLatin1String("oom"))
         return RunStatus::OutOfMemory;
+    if (name == QLatin1String("cancelled"))
+        return RunStatus::Cancelled;
     return RunStatus::Failed;
 }
 

@@ -13,7 +13,8 @@
 
 namespace memoscope {
 
-enum class RunStatus { Running, Complete, Failed, OutOfMemory };
+// Cancelled: the user stopped it (the desktop app's Cancel); not a failure of the model.
+enum class RunStatus { Running, Complete, Failed, OutOfMemory, Cancelled };
 QString statusName(RunStatus status);
 RunStatus statusFromName(const QString& name);
 

@@ -133,7 +133,35 @@ CREATE INDEX predictions_by_run ON predictions(run_id);
     // another program's database is never taken for one and written into.
     const char* const migration5 = "PRAGMA application_id = 1296387407;";
 
-    const char* const migrations[] = { migration1, migration2, migration3, migration4, migration5 };
+    // Version 6: a run the user cancelled is 'cancelled', not 'failed'. SQLite cannot alter a CHECK constraint,
+    // so the runs table is rebuilt (no table references it by foreign key).
+    const char* const migration6 = R"sql(
+CREATE TABLE runs_v6(
+    id INTEGER PRIMARY KEY,
+    model_id INTEGER NOT NULL REFERENCES models(id),
+    name TEXT,
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL CHECK(status IN ('running', 'complete', 'failed', 'oom', 'cancelled')),
+    error TEXT,
+    config_json TEXT NOT NULL,
+    metrics_json TEXT,
+    peak_bytes INTEGER,
+    iteration_ms_median REAL,
+    event_count INTEGER,
+    worker_pid INTEGER,
+    worker_host TEXT,
+    worker_start INTEGER);
+INSERT INTO runs_v6(id, model_id, name, created_at, finished_at, status, error, config_json, metrics_json,
+    peak_bytes, iteration_ms_median, event_count, worker_pid, worker_host, worker_start)
+SELECT id, model_id, name, created_at, finished_at, status, error, config_json, metrics_json, peak_bytes,
+    iteration_ms_median, event_count, worker_pid, worker_host, worker_start FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v6 RENAME TO runs;
+CREATE INDEX runs_by_model ON runs(model_id);
+)sql";
+
+    const char* const migrations[] = { migration1, migration2, migration3, migration4, migration5, migration6 };
 }
 
 int latestSchemaVersion() { return int(std::size(migrations)); }

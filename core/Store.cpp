@@ -204,14 +204,14 @@ void Store::finishRun(qint64 runId, RunStatus status, const QString& error, cons
     update.run();
 }
 
-void Store::markFailed(qint64 runId, const QString& error)
+void Store::markFailed(qint64 runId, const QString& error, RunStatus status)
 {
     // Events committed before the process died stay, counted, so the run reads the same before and after.
     Statement update(m_db->handle(),
-        "UPDATE runs SET status = 'failed', error = ?, finished_at = ?, "
+        "UPDATE runs SET status = ?, error = ?, finished_at = ?, "
         "event_count = COALESCE(event_count, (SELECT COUNT(*) FROM events WHERE run_id = runs.id)) "
         "WHERE id = ? AND status = 'running'");
-    update.bind(1, error).bind(2, now()).bind(3, runId);
+    update.bind(1, statusName(status)).bind(2, error).bind(3, now()).bind(4, runId);
     update.run();
 }
 

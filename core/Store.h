@@ -56,7 +56,8 @@ public:
     void saveTrace(qint64 runId, const RunTrace& trace, const QVector<LayerStats>& layerStats);
     void finishRun(qint64 runId, RunStatus status, const QString& error, const RunMetrics& metrics);
     // For a supervisor (the GUI) whose worker died: marks a still-running run as failed.
-    void markFailed(qint64 runId, const QString& error);
+    // `status`: Cancelled when the user stopped the run.
+    void markFailed(qint64 runId, const QString& error, RunStatus status = RunStatus::Failed);
 
     QVector<RunSummary> runs(); // newest first; abandoned runs are marked failed first
     std::optional<RunSummary> run(qint64 runId);

@@ -1,5 +1,5 @@
-// memoscope: the desktop application. `memoscope [MODEL.pt]`; with no argument it opens the bundled demo
-// model and its latest run, profiling it on first start.
+// memoscope: the desktop application. `memoscope [MODEL.pt]`; with no argument it reopens the last run shown
+// in the database, or, in the default database while it is empty, profiles the bundled demo model.
 
 #include "ui/windows/MainWindow.h"
 
@@ -28,7 +28,7 @@ int main(int argc, char** argv)
     window.show();
     const QStringList models = parser.positionalArguments();
     if (models.isEmpty())
-        window.openDemo();
+        window.startUp();
     else
         window.openModel(models.first());
     return app.exec();

@@ -5,7 +5,8 @@
 // - compare.png: inference against training; compare-layers.png: their per-layer difference;
 // - compare-optimized.png: the demo CNN pruned, int8 and distilled, beside the original; optimized-run.png: that run;
 // - run-dialog.png: how a training run is set up.
-// Fails if a page did not draw.
+// `gui_screenshot OUTDIR [WIDTHxHEIGHT]`: at 1600x1000 by default; another size adds "-WIDTHxHEIGHT" to every
+// file name. Fails if a page did not draw.
 
 #include "GuiSamples.h"
 #include "support/TestSupport.h"
@@ -68,6 +69,13 @@ int main(int argc, char** argv)
     QApplication::setApplicationName(QStringLiteral("memoscope"));
     QStandardPaths::setTestModeEnabled(true);
     const QString outDir = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QStringLiteral("artifacts");
+    const QString size = argc > 2 ? QString::fromLocal8Bit(argv[2]) : QString();
+    const QString suffix = size.isEmpty() ? QString() : QLatin1Char('-') + size;
+    const QStringList sides = (size.isEmpty() ? QStringLiteral("1600x1000") : size).split(QLatin1Char('x'));
+    if (sides.size() != 2 || sides[0].toInt() <= 0 || sides[1].toInt() <= 0) {
+        std::fprintf(stderr, "the size must read WIDTHxHEIGHT, e.g. 1280x800\n");
+        return 2;
+    }
     QDir().mkpath(outDir);
     QTemporaryDir dir;
 
@@ -75,7 +83,7 @@ int main(int argc, char** argv)
     paths.workerPath = test::cliPath();
     paths.databasePath = dir.filePath(QStringLiteral("runs.sqlite"));
     MainWindow window(paths);
-    window.resize(1600, 1000);
+    window.resize(sides[0].toInt(), sides[1].toInt());
     window.show();
     if (!QTest::qWaitForWindowExposed(&window))
         return 1;
@@ -94,7 +102,7 @@ int main(int argc, char** argv)
     for (const Layer& layer : layers)
         if (layer.path == QLatin1String("layer1"))
             window.runPage()->selectLayer(layer.id);
-    if (!save(&window, outDir + QStringLiteral("/main-window.png")))
+    if (!save(&window, outDir + QStringLiteral("/main-window%1.png").arg(suffix)))
         return 1;
     if (auto* workbench = window.findChild<QDockWidget*>(QStringLiteral("workbenchDock"))) {
         workbench->raise();
@@ -102,14 +110,17 @@ int main(int argc, char** argv)
         settings.structuredRatio = 0.5;
         settings.checkpoint = QStringLiteral("layer1,layer2"); // a training run: run options show
         window.workbench()->setSettings(settings);
-        if (!save(&window, outDir + QStringLiteral("/workbench.png")))
+        QSignalSpy advised(window.workbench(), &WorkbenchPanel::adviceReady);
+        if (!window.workbench()->advice() && !advised.wait(60000))
+            return 1; // the advisor's table is part of the picture
+        if (!save(&window, outDir + QStringLiteral("/workbench%1.png").arg(suffix)))
             return 1;
         // Distillation of the pruned model, with its settings (further down the dock without run options).
         settings.checkpoint.clear();
         settings.distill = true;
         settings.distillData = QStringLiteral("demo-digits");
         window.workbench()->setSettings(settings);
-        if (!save(&window, outDir + QStringLiteral("/workbench-distillation.png")))
+        if (!save(&window, outDir + QStringLiteral("/workbench-distillation%1.png").arg(suffix)))
             return 1;
         window.history()->raise();
     }
@@ -118,13 +129,13 @@ int main(int argc, char** argv)
     window.compareRuns({ shown.at(0).first().toLongLong(), shown.at(1).first().toLongLong() });
     if (!compared.wait(60000))
         return 1;
-    if (!save(&window, outDir + QStringLiteral("/compare.png")))
+    if (!save(&window, outDir + QStringLiteral("/compare%1.png").arg(suffix)))
         return 1;
     auto* tabs = window.comparePage()->findChild<QTabWidget*>();
     if (!tabs)
         return 1;
     tabs->setCurrentIndex(1); // the per-layer difference
-    if (!save(&window, outDir + QStringLiteral("/compare-layers.png")))
+    if (!save(&window, outDir + QStringLiteral("/compare-layers%1.png").arg(suffix)))
         return 1;
 
     // The demo CNN pruned, quantized and distilled from the workbench, beside the original: what it costs and
@@ -138,10 +149,10 @@ int main(int argc, char** argv)
     if (!compared.wait(300000))
         return 1;
     tabs->setCurrentIndex(0);
-    if (!save(&window, outDir + QStringLiteral("/compare-optimized.png")))
+    if (!save(&window, outDir + QStringLiteral("/compare-optimized%1.png").arg(suffix)))
         return 1;
     window.openRun(window.comparePage()->runs().last()->run.summary.id);
-    if (!shown.wait(60000) || !save(&window, outDir + QStringLiteral("/optimized-run.png")))
+    if (!shown.wait(60000) || !save(&window, outDir + QStringLiteral("/optimized-run%1.png").arg(suffix)))
         return 1;
 
     RunConfig training = resnet(RunMode::Train);
@@ -151,5 +162,5 @@ int main(int argc, char** argv)
     dialog.show();
     if (!QTest::qWaitForWindowExposed(&dialog))
         return 1;
-    return save(&dialog, outDir + QStringLiteral("/run-dialog.png")) ? 0 : 1;
+    return save(&dialog, outDir + QStringLiteral("/run-dialog%1.png").arg(suffix)) ? 0 : 1;
 }

@@ -106,20 +106,23 @@ QString ProfileJob::failureMessage(int exitCode, QProcess::ExitStatus status) co
     }
 }
 
-void ProfileJob::markRunFailedThenReport(const QString& message)
+void ProfileJob::markRunEndedThenReport(RunStatus status, const QString& message)
 {
-    // The worker could not record its own end. The store is written off the GUI thread, and `failed` is
-    // emitted only once it is, so whoever lists the runs next sees this message.
+    // The worker could not record its own end. The store is written off the GUI thread, and `failed` or
+    // `cancelled` is emitted only once it is, so whoever lists the runs next sees this status.
     const QString path = m_databasePath;
     const qint64 runId = m_runId;
     auto* watcher = new QFutureWatcher<void>(this);
-    connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, runId, message] {
+    connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, runId, status, message] {
         watcher->deleteLater();
-        Q_EMIT failed(runId, message);
+        if (status == RunStatus::Cancelled)
+            Q_EMIT cancelled(runId);
+        else
+            Q_EMIT failed(runId, message);
     });
-    watcher->setFuture(QtConcurrent::run([path, runId, message] {
+    watcher->setFuture(QtConcurrent::run([path, runId, status, message] {
         try {
-            Store(path).markFailed(runId, message);
+            Store(path).markFailed(runId, message, status);
         } catch (const StoreError&) {
             // The run stays 'running' until the store reaps it as abandoned; nothing is lost.
         }
@@ -136,7 +139,9 @@ void ProfileJob::onFinished(int exitCode, QProcess::ExitStatus status)
     }
     const QString message = failureMessage(exitCode, status);
     if (m_runId >= 0 && (status == QProcess::CrashExit || m_cancelled))
-        markRunFailedThenReport(message);
+        markRunEndedThenReport(m_cancelled ? RunStatus::Cancelled : RunStatus::Failed, message);
+    else if (m_cancelled)
+        Q_EMIT cancelled(m_runId);
     else
         Q_EMIT failed(m_runId, message);
 }

@@ -4,6 +4,7 @@
 // only the worker. Reports each run id as soon as the worker has stored it, progress, and then finished or
 // failed with one readable message.
 
+#include "core/Run.h"
 #include "core/RunConfig.h"
 
 #include <QObject>
@@ -34,12 +35,14 @@ Q_SIGNALS:
     void finished(qint64 runId);
     // runId is -1 when the worker refused the input before storing a run.
     void failed(qint64 runId, const QString& message);
+    // cancel() stopped the worker: not a failure. The run, if it was stored, is marked cancelled first.
+    void cancelled(qint64 runId);
 
 private:
     void readProgress();
     void onFinished(int exitCode, QProcess::ExitStatus status);
     QString failureMessage(int exitCode, QProcess::ExitStatus status) const;
-    void markRunFailedThenReport(const QString& message);
+    void markRunEndedThenReport(RunStatus status, const QString& message);
 
     QString m_workerPath;
     QString m_databasePath;

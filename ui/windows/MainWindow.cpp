@@ -61,7 +61,7 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
     , m_cancelButton(new QToolButton(this))
     , m_busy(new QProgressBar(this))
 {
-    setWindowTitle(QStringLiteral("Memoscope"));
+    updateTitle();
     setAcceptDrops(true);
     m_workbench->setDatabasePath(paths.databasePath);
     m_startPage = createStartPage();
@@ -75,6 +75,7 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
     tabifyDockWidget(m_history, workbench);
     m_history->raise();
 
+    m_status->setObjectName(QStringLiteral("statusText"));
     m_progress->setMaximumWidth(220);
     m_progress->setVisible(false);
     m_busy->setRange(0, 0); // indeterminate: loading in the background
@@ -93,35 +94,7 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
     connect(m_history, &HistoryDock::renameRequested, m_loader, &RunLoader::renameRun);
     connect(m_history, &HistoryDock::deleteRequested, m_loader, &RunLoader::deleteRun);
 
-    connect(m_loader, &RunLoader::runsListed, m_history, &HistoryDock::setRuns);
-    connect(m_loader, &RunLoader::runLoaded, this, [this](const LoadedRunPtr& run) {
-        m_runPage->showRun(run);
-        m_pages->setCurrentWidget(m_runPage);
-        if (run->run.summary.status == RunStatus::Complete)
-            m_workbench->setBaseline(run);
-        m_lastConfig = run->run.summary.config;
-        m_runAction->setEnabled(!m_job->isRunning());
-        m_status->setText(tr("Run %1 loaded").arg(run->run.summary.id));
-        Q_EMIT runShown(run->run.summary.id);
-    });
-    connect(m_loader, &RunLoader::runsLoaded, this, [this](const QVector<LoadedRunPtr>& runs) {
-        m_comparePage->showRuns(runs);
-        m_pages->setCurrentWidget(m_comparePage);
-        if (m_pendingOutcome && runs.size() == 2 && runs[0]->run.summary.id == m_pendingOutcome->baselineRunId
-            && runs[1]->run.summary.id == m_pendingOutcome->runId)
-            showWorkbenchOutcome(runs[0]->run, runs[1]->run);
-        m_pendingOutcome.reset();
-        m_status->setText(tr("Comparing %1 runs").arg(runs.size()));
-        Q_EMIT comparisonShown();
-    });
-    connect(m_loader, &RunLoader::latestRunFound, this, &MainWindow::onLatestRunFound);
-    connect(m_loader, &RunLoader::failed, this, [this](const QString& message) {
-        showError(tr("Cannot read the run database"), message);
-    });
-    connect(m_loader, &RunLoader::busyChanged, this, [this](bool busy) {
-        m_busy->setVisible(busy);
-        m_busy->setToolTip(busy ? tr("Loading from the run database…") : QString());
-    });
+    connectLoader();
 
     // Opening a model: inspect tells at once whether it is one, then its latest run is looked up.
     connect(m_intake, &ModelIntake::inspected, this, [this](const ModelInspection& inspection) {
@@ -147,38 +120,43 @@ MainWindow::MainWindow(const AppPaths& paths, QWidget* parent)
         m_status->clear();
         showError(tr("Could not make TorchScript"), message);
     });
-    connect(m_job, &ProfileJob::runStarted, this, [this](qint64 runId) {
-        m_status->setText(tr("Profiling run %1…").arg(runId));
-        m_loader->listRuns();
-    });
-    connect(m_job, &ProfileJob::progressChanged, this, [this](const QString& stage, int iteration, int total) {
-        m_progress->setRange(0, std::max(1, total));
-        m_progress->setValue(iteration);
-        m_progress->setFormat(total > 0 ? tr("%1 %2/%3").arg(stage).arg(iteration).arg(total) : stage);
-    });
-    connect(m_job, &ProfileJob::finished, this, [this](qint64 runId) {
-        const bool fromWorkbench = m_workbenchJob;
-        setRunning(false);
-        m_loader->listRuns();
-        if (fromWorkbench)
-            onWorkbenchJobFinished(runId);
-        else
-            openRun(runId);
-    });
-    connect(m_job, &ProfileJob::failed, this, [this](qint64 runId, const QString& message) {
-        setRunning(false);
-        m_loader->listRuns();
-        m_status->setText(runId >= 0 ? tr("Run %1 failed").arg(runId) : tr("The run did not start"));
-        showError(tr("The run failed"), message);
-        Q_EMIT runFailed(runId, message);
-    });
-
-    QSettings settings;
-    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
-    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
-    if (settings.value(QStringLiteral("window/geometry")).isNull())
-        resize(1400, 900);
+    connectJob();
+    restoreSession();
     m_loader->listRuns();
+}
+
+void MainWindow::connectLoader()
+{
+    connect(m_loader, &RunLoader::runsListed, m_history, &HistoryDock::setRuns);
+    connect(m_loader, &RunLoader::runLoaded, this, [this](const LoadedRunPtr& run) {
+        m_runPage->showRun(run);
+        m_pages->setCurrentWidget(m_runPage);
+        if (run->run.summary.status == RunStatus::Complete)
+            m_workbench->setBaseline(run);
+        m_lastConfig = run->run.summary.config;
+        m_runAction->setEnabled(!m_job->isRunning());
+        m_status->setText(tr("Run %1 loaded").arg(run->run.summary.id));
+        rememberShownRun(run->run.summary.id);
+        Q_EMIT runShown(run->run.summary.id);
+    });
+    connect(m_loader, &RunLoader::runsLoaded, this, [this](const QVector<LoadedRunPtr>& runs) {
+        m_comparePage->showRuns(runs);
+        m_pages->setCurrentWidget(m_comparePage);
+        if (m_pendingOutcome && runs.size() == 2 && runs[0]->run.summary.id == m_pendingOutcome->baselineRunId
+            && runs[1]->run.summary.id == m_pendingOutcome->runId)
+            showWorkbenchOutcome(runs[0]->run, runs[1]->run);
+        m_pendingOutcome.reset();
+        m_status->setText(tr("Comparing %1 runs").arg(runs.size()));
+        Q_EMIT comparisonShown();
+    });
+    connect(m_loader, &RunLoader::latestRunFound, this, &MainWindow::onLatestRunFound);
+    connect(m_loader, &RunLoader::failed, this, [this](const QString& message) {
+        showError(tr("Cannot read the run database"), message);
+    });
+    connect(m_loader, &RunLoader::busyChanged, this, [this](bool busy) {
+        m_busy->setVisible(busy);
+        m_busy->setToolTip(busy ? tr("Loading from the run database…") : QString());
+    });
 }
 
 MainWindow::~MainWindow() = default;
@@ -288,6 +266,7 @@ void MainWindow::createActions()
     help->addAction(tr("&About Memoscope"), this, &MainWindow::showAbout);
 
     QToolBar* tools = addToolBar(tr("Main"));
+    tools->setObjectName(QStringLiteral("mainToolBar")); // saveState() restores toolbars and docks by name
     tools->setObjectName(QStringLiteral("mainToolBar"));
     tools->addAction(open);
     tools->addAction(m_runAction);
@@ -399,114 +378,7 @@ void MainWindow::openDatabase(const QString& path)
     m_job->setDatabasePath(path);
     m_loader->setDatabasePath(path);
     m_workbench->setDatabasePath(path);
-    setWindowTitle(QStringLiteral("Memoscope — %1").arg(QFileInfo(path).fileName()));
-}
-
-QDockWidget* MainWindow::createWorkbenchDock()
-{
-    auto* dock = new QDockWidget(tr("Workbench"), this);
-    dock->setObjectName(QStringLiteral("workbenchDock"));
-    auto* scroll = new QScrollArea(dock);
-    scroll->setWidgetResizable(true);
-    scroll->setWidget(m_workbench);
-    dock->setWidget(scroll);
-    connect(m_workbench, &WorkbenchPanel::applyRequested, this, &MainWindow::applyWorkbench);
-    connect(m_runPage, &RunPage::layerSelected, this, [this](qint32 layerId) {
-        const LoadedRunPtr run = m_runPage->run();
-        const bool known = run && layerId >= 0 && layerId < run->run.trace.layers.size();
-        // The root and pseudo-layers (the loss) are not layers a technique can leave out.
-        m_workbench->setSelectedLayer(known && layerId > 0 && !run->run.trace.layers[layerId].pseudo
-                ? run->run.trace.layers[layerId].path
-                : QString());
-    });
-    return dock;
-}
-
-void MainWindow::applyWorkbench(const WorkbenchSettings& settings)
-{
-    const std::optional<StoredRun>& baseline = m_workbench->baseline();
-    if (!baseline || m_job->isRunning())
-        return;
-    QString problem = settings.problem();
-    if (problem.isEmpty())
-        problem = settings.rerunProblem(baseline->summary.config);
-    if (!problem.isEmpty()) {
-        showError(tr("Cannot apply"), problem);
-        return;
-    }
-    // Optimized models live with the app's data, one file per attempt, so every stored run's model stays.
-    const QDir folder(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
-        + QStringLiteral("/optimized"));
-    if (!folder.mkpath(QStringLiteral("."))) {
-        showError(tr("Cannot apply"), tr("Cannot create the folder %1 for optimized models.").arg(folder.path()));
-        return;
-    }
-    const QString out = folder.filePath(QStringLiteral("%1-run%2-%3.pt")
-                                            .arg(QFileInfo(baseline->summary.modelPath).completeBaseName())
-                                            .arg(baseline->summary.id)
-                                            .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss"))));
-    RunConfig config = baseline->summary.config;
-    config.modelPath = baseline->summary.modelPath;
-    setRunning(true);
-    m_workbenchJob = true;
-    if (settings.hasRunOptions()) {
-        m_workbenchApplied = settings.runOptions();
-        m_status->setText(tr("Profiling %1 again with %2…")
-                              .arg(QFileInfo(config.modelPath).fileName(), m_workbenchApplied.join(QLatin1Char(' '))));
-        m_job->start(settings.rerunConfig(config));
-        return;
-    }
-    m_workbenchApplied = settings.applySteps();
-    m_status->setText(tr("Optimizing %1: %2…")
-                          .arg(QFileInfo(config.modelPath).fileName(), m_workbenchApplied.join(QStringLiteral(" → "))));
-    m_job->startWorker(settings.optimizeArguments(config, out, databasePath()));
-}
-
-void MainWindow::onWorkbenchJobFinished(qint64 runId)
-{
-    // A rerun with run options compares with the shown run; an optimization with the original it profiled again
-    // the same way (its JSON on stdout says which runs).
-    qint64 baseline = m_workbench->baseline() ? m_workbench->baseline()->summary.id : -1;
-    qint64 result = runId;
-    const QJsonObject json = QJsonDocument::fromJson(m_job->output()).object();
-    if (json.contains(QStringLiteral("optimized_run_id"))) {
-        baseline = qint64(json.value(QStringLiteral("baseline_run_id")).toDouble(-1));
-        result = qint64(json.value(QStringLiteral("optimized_run_id")).toDouble(-1));
-    }
-    if (baseline < 0 || result < 0) {
-        showError(tr("The workbench's run finished without runs"),
-            tr("The worker did not report the runs it stored; see the run history."));
-        return;
-    }
-    m_pendingOutcome = PendingOutcome { baseline, result };
-    compareRuns({ baseline, result });
-}
-
-void MainWindow::showWorkbenchOutcome(const StoredRun& baseline, const StoredRun& result)
-{
-    const qint64 peakBefore = baseline.metrics.peakBytes;
-    const qint64 peakAfter = result.metrics.peakBytes;
-    m_workbench->showOutcome(peakBefore, peakAfter, m_workbenchApplied.join(QStringLiteral(" → ")));
-    const std::optional<qint64> saving = m_workbench->predictedSavingOfLastApply();
-    if (!saving)
-        return;
-    // The prediction stays with the run that measured it, as `advise --apply` stores it. The saving predicted from
-    // the shown run is laid on the baseline compared (the worker may have profiled the original again).
-    PredictionRecord record;
-    record.baselineRunId = baseline.summary.id;
-    record.runId = result.summary.id;
-    record.plan = m_workbenchApplied;
-    record.baselinePeakBytes = peakBefore;
-    record.predictedPeakBytes = peakBefore - *saving;
-    record.measuredPeakBytes = peakAfter;
-    const QString path = databasePath();
-    (void)QtConcurrent::run([path, record] {
-        try {
-            Store(path).recordPrediction(record);
-        } catch (const StoreError&) {
-            // The comparison is shown either way; only the stored prediction error is lost.
-        }
-    });
+    updateTitle();
 }
 
 void MainWindow::setRunning(bool running)
@@ -538,16 +410,6 @@ void MainWindow::showAbout()
            "<p>Run database: %5</p>")
             .arg(QStringLiteral(MEMOSCOPE_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR),
                 QStringLiteral(MEMOSCOPE_LIBTORCH_VERSION), databasePath().toHtmlEscaped()));
-}
-
-void MainWindow::closeEvent(QCloseEvent* event)
-{
-    QSettings settings;
-    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/state"), saveState());
-    settings.setValue(QStringLiteral("lastDatabase"), databasePath());
-    m_job->cancel();
-    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)

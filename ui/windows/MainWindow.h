@@ -27,6 +27,9 @@ class RunPage;
 class WorkbenchPanel;
 struct WorkbenchSettings;
 
+// Where the workbench saves the models it optimizes, one file per attempt.
+QString optimizedModelsFolder();
+
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -36,7 +39,10 @@ public:
     // Says at once when it is not a model; then shows its latest run, or asks how to run it. A .py file is made
     // TorchScript first (from-python), asking for the function and example inputs.
     void openModel(const QString& path);
-    void openDemo(); // the demo's latest run, profiling it on first start
+    void openDemo(); // the demo's latest run, profiling it when it has none
+    // What the app shows when started without a model: the last run shown in this database, else, in the
+    // default database while it is empty, the demo, profiled.
+    void startUp();
     void runModel(const RunConfig& config);
     void openRun(qint64 runId);
     void compareRuns(const QVector<qint64>& runIds);
@@ -57,15 +63,24 @@ Q_SIGNALS:
     void runShown(qint64 runId);
     void comparisonShown();
     void runFailed(qint64 runId, const QString& message);
+    void runCancelled(qint64 runId); // -1 when cancelled before the worker stored a run
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
 private:
     QWidget* createStartPage();
     void createActions();
+    void connectLoader();
+    void connectJob();
+    void updateTitle();
+    void rememberShownRun(qint64 runId);
+    void restoreSession();
+    void saveSession();
+    void setDefaultDockWidth();
     void askToRun(const RunConfig& initial);
     void setRunning(bool running);
     void showError(const QString& title, const QString& message);
@@ -98,6 +113,7 @@ private:
     QAction* m_cancelAction = nullptr;
     QString m_pendingModel; // waiting for its latest run to be looked up
     bool m_profileIfNew = false; // the demo: profile without asking
+    bool m_layoutRestored = false; // dock sizes and splitters, once the window has its size
     RunConfig m_lastConfig; // pre-fills the next Run dialog
     bool m_workbenchJob = false; // the job is the workbench's Apply and Rerun
     QStringList m_workbenchApplied; // what it applied, in the CLI's words

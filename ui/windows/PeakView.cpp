@@ -49,6 +49,7 @@ QWidget* PeakView::makeTab(PeakModel* model, BarChart* chart, QTableView** table
     (*table)->verticalHeader()->setVisible(false);
     (*table)->setSelectionBehavior(QAbstractItemView::SelectRows);
     auto* splitter = new QSplitter(Qt::Vertical, this);
+    splitter->setObjectName(QStringLiteral("peakSplitter")); // the main window restores it by name
     splitter->addWidget(chart);
     splitter->addWidget(*table);
     splitter->setStretchFactor(0, 3);

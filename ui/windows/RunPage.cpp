@@ -57,12 +57,15 @@ RunPage::RunPage(QWidget* parent)
     auto* header = new QHBoxLayout;
     header->addWidget(m_summary, 1);
     header->addWidget(m_stackBy, 0, Qt::AlignTop);
+    // Named: the main window restores splitters by name.
     auto* bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->setObjectName(QStringLiteral("runBottomSplitter"));
     bottom->addWidget(m_tree);
     bottom->addWidget(m_peak);
     bottom->setStretchFactor(0, 3);
     bottom->setStretchFactor(1, 2);
     auto* vertical = new QSplitter(Qt::Vertical, this);
+    vertical->setObjectName(QStringLiteral("runSplitter"));
     vertical->addWidget(m_timeline);
     vertical->addWidget(bottom);
     // The timeline is what people look at first: it gets most of the height.
