@@ -206,12 +206,14 @@ void Store::finishRun(qint64 runId, RunStatus status, const QString& error, cons
 
 void Store::markFailed(qint64 runId, const QString& error, RunStatus status)
 {
-    // Events committed before the process died stay, counted, so the run reads the same before and after.
+    // Events committed before the process died stay, counted, so the run reads the same before and after. A
+    // reader may have reaped the run first with a guess ("crash or kill"); whoever watched the worker end (the
+    // app that cancelled it) knows better, so its word replaces that one.
     Statement update(m_db->handle(),
         "UPDATE runs SET status = ?, error = ?, finished_at = ?, "
         "event_count = COALESCE(event_count, (SELECT COUNT(*) FROM events WHERE run_id = runs.id)) "
-        "WHERE id = ? AND status = 'running'");
-    update.bind(1, statusName(status)).bind(2, error).bind(3, now()).bind(4, runId);
+        "WHERE id = ? AND (status = 'running' OR (status = 'failed' AND error = ?))");
+    update.bind(1, statusName(status)).bind(2, error).bind(3, now()).bind(4, runId).bind(5, abandonedMessage);
     update.run();
 }
 
