@@ -248,12 +248,8 @@ QVector<qint64> Store::failRunsOfProcess(qint64 pid, const QString& error)
         while (query.step())
             ids << query.int64(0);
     }
-    for (qint64 runId : ids) {
-        markFailed(runId, error);
-        Statement reword(m_db->handle(), "UPDATE runs SET error = ? WHERE id = ? AND status = 'failed' AND error = ?");
-        reword.bind(1, error).bind(2, runId).bind(3, abandonedMessage);
-        reword.run();
-    }
+    for (qint64 runId : ids)
+        markFailed(runId, error); // replaces the reaper's guess too
     return ids;
 }
 
